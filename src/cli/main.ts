@@ -1,0 +1,55 @@
+// The `sence-gateway` command: parses the subcommand and hands over.
+
+import { SettingsError } from '../config/settings.ts'
+import { runGenerateKey } from './generate-key.ts'
+import { runMigrate } from './migrate.ts'
+import { runOtec } from './otec.ts'
+import { runServe } from './serve.ts'
+import { UsageError } from './usage-error.ts'
+
+const USAGE = `usage: sence-gateway <command> [options]
+
+commands:
+  serve [--migrate]     start the HTTP server (--migrate: apply migrations first)
+  migrate               apply pending database migrations, then exit
+  otec create ...       register an OTEC; see "sence-gateway otec --help"
+  generate-key          print a new ENCRYPTION_KEYS entry
+
+Settings come from the environment; see .env.example.`
+
+/** Runs the command line and returns the process's exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    switch (command) {
+      case 'serve':
+        return await runServe(rest)
+      case 'migrate':
+        return await runMigrate(rest)
+      case 'otec':
+        return await runOtec(rest)
+      case 'generate-key':
+        return runGenerateKey(rest)
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        console.log(USAGE)
+        return command === undefined ? 2 : 0
+      default:
+        console.error(`unknown command "${command}"\n\n${USAGE}`)
+        return 2
+    }
+  } catch (error) {
+    if (error instanceof SettingsError || error instanceof UsageError) {
+      console.error(`sence-gateway ${command}: ${error.message}`)
+      return 2
+    }
+    // Operational failures (database unreachable, DATA_DIR in use) get one
+    // readable line; the stack is for LOG_LEVEL=debug.
+    const message = error instanceof Error ? error.message : String(error)
+    console.error(`sence-gateway ${command} failed: ${message}`)
+    if (process.env['LOG_LEVEL'] === 'debug' || process.env['LOG_LEVEL'] === 'trace') console.error(error)
+    return 1
+  }
+}

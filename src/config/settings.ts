@@ -1,0 +1,186 @@
+import path from 'node:path'
+import { z } from 'zod'
+import { longestCallbackUrl, SENCE_URL_MAX_LENGTH } from '../protocol/fields.ts'
+
+/** The service's settings, read once from the environment at start-up. */
+export interface Settings {
+  /** Unset in the embedded mode, where the service runs its own PGlite. */
+  databaseUrl: string | undefined
+  embedded: boolean
+  dataDir: string
+  host: string
+  port: number
+  publicBaseUrl: string
+  senceBaseUrl: string
+  simulator: boolean
+  simulatorAutoApprove: boolean
+  pendingTtlSeconds: number
+  webhookRetryDelaysSeconds: number[]
+  webhookAllowPrivateTargets: boolean
+  /** `keyId:base64key` entries; the first one seals, every one opens. */
+  encryptionKeys: string | undefined
+  databasePoolMax: number
+  logLevel: string
+  production: boolean
+}
+
+/** Raised with every invalid setting at once, so one restart can fix them all. */
+export class SettingsError extends Error {
+  readonly problems: string[]
+
+  constructor(problems: string[]) {
+    super(
+      `invalid configuration (${problems.length} setting${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((problem) => `  - ${problem}`).join('\n'),
+    )
+    this.name = 'SettingsError'
+    this.problems = problems
+  }
+}
+
+const SWITCH_VALUES: Record<string, boolean> = {
+  on: true,
+  off: false,
+  '1': true,
+  '0': false,
+  true: true,
+  false: false,
+}
+
+const switchSetting = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => value in SWITCH_VALUES, 'expected on/off, 1/0 or true/false')
+  .transform((value) => SWITCH_VALUES[value] as boolean)
+
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'expected a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+
+const httpBaseUrl = z
+  .string()
+  .trim()
+  .refine(isHttpBaseUrl, 'expected an http(s) URL such as https://gateway.example.cl, with no query, fragment or credentials')
+  .transform((value) => value.replace(/\/+$/, ''))
+
+/**
+ * Retry delays of Standard Webhooks' example schedule, after the first
+ * attempt: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h. The last
+ * attempt comes about 75 hours after the first.
+ */
+export const DEFAULT_WEBHOOK_RETRY_DELAYS = '5,300,1800,7200,18000,36000,50400,72000,86400'
+
+const retryDelays = z
+  .string()
+  .trim()
+  .regex(/^\d+(\s*,\s*\d+)*$/, 'expected seconds separated by commas, such as 5,300,1800')
+  .transform((value) => value.split(',').map((part) => Number(part.trim())))
+
+const environmentSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .refine((value) => /^postgres(ql)?:\/\//.test(value), 'expected a postgresql:// connection string')
+    .optional(),
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  PORT: wholeNumber(0, 65535).default(3000),
+  PUBLIC_BASE_URL: httpBaseUrl.optional(),
+  SENCE_BASE_URL: httpBaseUrl.default('https://sistemas.sence.cl'),
+  SENCE_SIMULATOR: switchSetting.optional(),
+  SIMULATOR_AUTO_APPROVE: switchSetting.default(false),
+  PENDING_TTL_SECONDS: wholeNumber(10, 7 * 24 * 3600).default(1800),
+  WEBHOOK_RETRY_DELAYS: retryDelays.default(DEFAULT_WEBHOOK_RETRY_DELAYS.split(',').map(Number)),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: switchSetting.optional(),
+  ENCRYPTION_KEYS: z.string().trim().min(1).optional(),
+  DATABASE_POOL_MAX: wholeNumber(1, 500).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.string().trim().optional(),
+})
+
+/**
+ * Reads and validates the settings. Throws a SettingsError that lists every
+ * invalid setting, with the value expected, when any is wrong.
+ */
+export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Settings {
+  const present = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  )
+  const parsed = environmentSchema.safeParse(present)
+  if (!parsed.success) {
+    throw new SettingsError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'environment')
+        const shown = name in present && !isSecretSetting(name) ? ` (got ${JSON.stringify(present[name])})` : ''
+        return `${name}: ${issue.message}${shown}`
+      }),
+    )
+  }
+
+  const env = parsed.data
+  const embedded = env.DATABASE_URL === undefined
+  const settings: Settings = {
+    databaseUrl: env.DATABASE_URL,
+    embedded,
+    dataDir: path.resolve(env.DATA_DIR),
+    host: env.HOST,
+    port: env.PORT,
+    publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`,
+    senceBaseUrl: env.SENCE_BASE_URL,
+    simulator: env.SENCE_SIMULATOR ?? embedded,
+    simulatorAutoApprove: env.SIMULATOR_AUTO_APPROVE,
+    pendingTtlSeconds: env.PENDING_TTL_SECONDS,
+    webhookRetryDelaysSeconds: env.WEBHOOK_RETRY_DELAYS,
+    webhookAllowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? embedded,
+    encryptionKeys: env.ENCRYPTION_KEYS,
+    databasePoolMax: env.DATABASE_POOL_MAX,
+    logLevel: env.LOG_LEVEL,
+    production: env.NODE_ENV === 'production',
+  }
+
+  const problems = checkConsistency(settings)
+  if (problems.length > 0) throw new SettingsError(problems)
+  return settings
+}
+
+function checkConsistency(settings: Settings): string[] {
+  const problems: string[] = []
+
+  const longest = longestCallbackUrl(settings.publicBaseUrl)
+  if (longest.length > SENCE_URL_MAX_LENGTH) {
+    problems.push(
+      `PUBLIC_BASE_URL: the callback URLs it gives are ${longest.length} characters long ` +
+        `(${longest}), but SENCE accepts at most ${SENCE_URL_MAX_LENGTH} for UrlRetoma and UrlError; ` +
+        `use an origin of at most ${SENCE_URL_MAX_LENGTH - (longest.length - settings.publicBaseUrl.length)} characters`,
+    )
+  }
+
+  if (!settings.embedded && settings.encryptionKeys === undefined) {
+    problems.push(
+      'ENCRYPTION_KEYS: missing; it seals the SENCE Tokens and webhook secrets in the database. ' +
+        'Generate one with `npx sence-gateway generate-key`',
+    )
+  }
+
+  return problems
+}
+
+function isHttpBaseUrl(value: string): boolean {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return false
+  }
+  const protocolOk = url.protocol === 'http:' || url.protocol === 'https:'
+  return protocolOk && url.search === '' && url.hash === '' && url.username === '' && url.password === ''
+}
+
+function isSecretSetting(name: string): boolean {
+  return name === 'ENCRYPTION_KEYS' || name === 'DATABASE_URL'
+}

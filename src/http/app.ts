@@ -1,0 +1,93 @@
+// The fastify application: plugins first, then the routes by audience (the
+// LMS's REST API, the student's browser, the simulator). Routes translate
+// between HTTP and the session use cases and hold no rules of their own.
+
+import { randomUUID } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import formbody from '@fastify/formbody'
+import helmet from '@fastify/helmet'
+import fastifyStatic from '@fastify/static'
+import view from '@fastify/view'
+import { Eta } from 'eta'
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import { badBrowserRequestPage, internalErrorPage, ticketRejectedPage } from '../pages/student-pages.ts'
+import { simulatorPlugin } from '../simulator/plugin.ts'
+import { apiErrorHandler } from './api-error-handler.ts'
+import { authenticateApiKey } from './authenticate.ts'
+import { sendProblem } from './problem.ts'
+import { renderMessagePage } from './render-page.ts'
+import { sessionRoutes } from './routes/api/sessions.ts'
+import { callbackRoutes } from './routes/browser/callbacks.ts'
+import { launchRoutes } from './routes/browser/launch.ts'
+import { demoRoutes } from './routes/demo.ts'
+import { healthRoutes } from './routes/health.ts'
+import { baseDirectives } from './security-headers.ts'
+import type { GatewayServices } from './services.ts'
+
+const TEMPLATES_DIR = fileURLToPath(new URL('../pages/templates/', import.meta.url))
+const STATIC_DIR = fileURLToPath(new URL('../pages/static/', import.meta.url))
+
+/** JSON bodies of the API: a session intent with its metadata fits many times over. */
+const API_BODY_LIMIT_BYTES = 64 * 1024
+/** Form bodies of SENCE's callbacks: eight short fields. */
+const CALLBACK_BODY_LIMIT_BYTES = 16 * 1024
+
+export async function buildApp(services: GatewayServices): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: services.logger as FastifyBaseLogger,
+    genReqId: () => randomUUID(),
+    bodyLimit: API_BODY_LIMIT_BYTES,
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    return503OnClosing: true,
+  })
+
+  await app.register(helmet, {
+    enableCSPNonces: true,
+    contentSecurityPolicy: { useDefaults: false, directives: baseDirectives() },
+    // The student's browser posts across sites to SENCE and back: keep the
+    // Referer out of it, since the ticket is in our URLs.
+    referrerPolicy: { policy: 'no-referrer' },
+  })
+  await app.register(view, { engine: { eta: new Eta() }, root: TEMPLATES_DIR })
+  await app.register(fastifyStatic, { root: STATIC_DIR, prefix: '/assets/', maxAge: '1d', immutable: false })
+
+  app.setNotFoundHandler((request, reply) => {
+    if (request.url.startsWith('/v1/')) return sendProblem(reply, 'not-found', `No route ${request.method} ${request.url}.`)
+    return renderMessagePage(reply, ticketRejectedPage('unknown', null))
+  })
+
+  await app.register(async (api) => {
+    api.setErrorHandler(apiErrorHandler)
+    api.addHook('preHandler', authenticateApiKey(services.db.prisma))
+    await sessionRoutes(api, services)
+  })
+
+  await app.register(async (browser) => {
+    browser.removeAllContentTypeParsers()
+    await browser.register(formbody, { bodyLimit: CALLBACK_BODY_LIMIT_BYTES })
+    browser.setErrorHandler((error: FastifyError, request, reply) => {
+      const status = error.statusCode ?? 500
+      if (status >= 400 && status < 500) {
+        request.log.info({ err: error }, 'unreadable browser request')
+        return renderMessagePage(reply, badBrowserRequestPage(status))
+      }
+      request.log.error({ err: error }, 'browser request failed')
+      return renderMessagePage(reply, internalErrorPage(request.id))
+    })
+    await launchRoutes(browser, services)
+    await callbackRoutes(browser, services)
+  })
+
+  if (services.settings.simulator) {
+    await app.register(simulatorPlugin, { prefix: '/simulator', autoApprove: services.settings.simulatorAutoApprove })
+  }
+
+  const { demoOtecId } = services
+  if (demoOtecId !== undefined) {
+    await app.register(async (demo) => demoRoutes(demo, { ...services, demoOtecId }))
+  }
+
+  await healthRoutes(app, services)
+  return app
+}

@@ -1,0 +1,115 @@
+// The Spanish pages students see for a moment on their way to SENCE and
+// back, written for a person and not for a developer: what happened and
+// what to do now. Texts for SENCE's own error codes come from the error table.
+
+import { describeSenceError } from '../protocol/error-table.ts'
+import type { TicketRejection } from '../sessions/prepare-launch.ts'
+
+export interface MessagePage {
+  status: number
+  title: string
+  paragraphs: string[]
+  link?: { href: string; label: string } | undefined
+  reference?: string | undefined
+}
+
+const START_AGAIN = 'Vuelve a la página de tu curso y presiona de nuevo el botón para registrar tu asistencia.'
+
+/** The page for a /go or callback URL whose ticket cannot be used. */
+export function ticketRejectedPage(reason: TicketRejection | 'mismatch', lmsUrl: string | null): MessagePage {
+  const link = lmsUrl === null ? undefined : { href: lmsUrl, label: 'Volver al curso' }
+  switch (reason) {
+    case 'unknown':
+      return {
+        status: 404,
+        title: 'Este enlace no es válido',
+        paragraphs: [
+          'No encontramos el registro de asistencia al que apunta este enlace. Puede estar incompleto o haber sido copiado mal.',
+          START_AGAIN,
+        ],
+      }
+    case 'used':
+      return {
+        status: 410,
+        title: 'Este enlace ya se usó',
+        paragraphs: [
+          'SENCE ya respondió a este registro de asistencia, así que este enlace no se puede usar otra vez.',
+          'Si necesitas iniciar o cerrar otra sesión, hazlo desde la página de tu curso.',
+        ],
+        link,
+      }
+    case 'expired':
+      return {
+        status: 410,
+        title: 'Este enlace venció',
+        paragraphs: ['Pasó demasiado tiempo desde que saliste de tu curso hacia SENCE.', START_AGAIN],
+        link,
+      }
+    case 'superseded':
+      return {
+        status: 410,
+        title: 'Este enlace fue reemplazado',
+        paragraphs: [
+          'Después de este enlace se pidió otro cierre de sesión, que es el que vale ahora.',
+          'Vuelve a la página de tu curso para cerrar tu sesión.',
+        ],
+        link,
+      }
+    case 'mismatch':
+      return {
+        status: 409,
+        title: 'No pudimos confirmar tu registro',
+        paragraphs: [
+          'La respuesta recibida no coincide con los datos de tu curso, así que no la registramos.',
+          'Avisa a tu OTEC e indícale la referencia de abajo.',
+        ],
+        link,
+      }
+  }
+}
+
+/** The result page shown after a callback when the LMS gave no return URL to go back to. */
+export function callbackResultPage(result: string, errorCodes: number[]): MessagePage {
+  if (result === 'started')
+    return { status: 200, title: 'Tu sesión quedó registrada', paragraphs: ['SENCE registró el inicio de tu sesión.'] }
+  if (result === 'closed')
+    return { status: 200, title: 'Tu sesión quedó cerrada', paragraphs: ['SENCE registró el cierre de tu sesión.'] }
+  const messages = (errorCodes.length === 0 ? [null] : errorCodes).map((code) => describeSenceError(code).message)
+  return {
+    status: 200,
+    title: result === 'start_failed' ? 'SENCE no registró tu ingreso' : 'SENCE no registró el cierre de tu sesión',
+    paragraphs: [...new Set(messages)],
+    reference: errorCodes.length > 0 ? `Código SENCE ${errorCodes.join(';')}` : undefined,
+  }
+}
+
+/** The page for a GET on a callback URL, which only SENCE should post to. */
+export function callbackOpenedDirectlyPage(): MessagePage {
+  return {
+    status: 405,
+    title: 'Esta dirección es para SENCE',
+    paragraphs: [
+      'SENCE usa esta dirección para avisarnos el resultado de tu registro de asistencia; abrirla directamente no registra nada.',
+      START_AGAIN,
+    ],
+  }
+}
+
+/** The page for a request the gateway cannot read (too large, wrong format). */
+export function badBrowserRequestPage(status: number): MessagePage {
+  return {
+    status,
+    title: 'No pudimos leer la respuesta',
+    paragraphs: ['La información recibida no tiene el formato que envía SENCE, así que no registramos nada.', START_AGAIN],
+  }
+}
+
+/** The page for an unexpected failure of the gateway. */
+export function internalErrorPage(requestId: string): MessagePage {
+  return {
+    status: 500,
+    title: 'Tuvimos un problema',
+    paragraphs: ['No pudimos completar tu registro de asistencia por un error nuestro.', 'Intenta de nuevo en unos minutos.'],
+    reference: requestId,
+  }
+}

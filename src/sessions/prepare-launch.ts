@@ -1,0 +1,108 @@
+import type { PrismaClient } from '../persistence/database.ts'
+import type { Session, Ticket } from '../persistence/generated/client.ts'
+import { callbackUrls, senceOperationUrl, type Environment, type Operation } from '../protocol/fields.ts'
+import { isTicketShaped, sha256Hex } from '../security/random-tokens.ts'
+import type { SecretBox } from '../security/secret-box.ts'
+
+export interface LaunchSettings {
+  publicBaseUrl: string
+  senceBaseUrl: string
+  /** When true, the test environment is the built-in simulator at PUBLIC_BASE_URL/simulator. */
+  simulator: boolean
+}
+
+/** Why a ticket cannot be used: it never existed, a callback already used it, time ran out, or a newer close replaced it. */
+export type TicketRejection = 'unknown' | 'used' | 'expired' | 'superseded'
+
+export type Launch =
+  | {
+      ok: true
+      operation: Operation
+      /** SENCE's URL, or the simulator's, that the form posts to. */
+      action: string
+      /** The form's fields, in the manual's order. The Token is among them: SENCE's protocol requires it in the browser. */
+      fields: Record<string, string>
+      session: Session
+    }
+  | { ok: false; reason: TicketRejection; session: Session | null; ticket: Ticket | null }
+
+/** Returns where SENCE is for an environment: the simulator stands in for the test environment when it is on. */
+export function senceBaseFor(settings: LaunchSettings, environment: Environment): string {
+  return settings.simulator && environment === 'test' ? `${settings.publicBaseUrl}/simulator` : settings.senceBaseUrl
+}
+
+/**
+ * Prepares the auto-submitting form that takes the student to SENCE for a
+ * ticket, and records that it was served. The page may be loaded again
+ * (a refresh) as long as no callback has used the ticket.
+ */
+export async function prepareLaunch(
+  prisma: PrismaClient,
+  secrets: SecretBox,
+  settings: LaunchSettings,
+  ticketValue: string,
+  now: Date = new Date(),
+): Promise<Launch> {
+  if (!isTicketShaped(ticketValue)) return { ok: false, reason: 'unknown', session: null, ticket: null }
+
+  const ticket = await prisma.ticket.findUnique({
+    where: { ticketHash: sha256Hex(ticketValue) },
+    include: { session: { include: { otec: true } } },
+  })
+  if (ticket === null) return { ok: false, reason: 'unknown', session: null, ticket: null }
+
+  const { session } = ticket
+  const rejection = ticketRejection(ticket, session, now)
+  if (rejection !== null) return { ok: false, reason: rejection, session, ticket }
+
+  const operation: Operation = ticket.kind === 'start' ? 'IniciarSesion' : 'CerrarSesion'
+  const fields = requestFields(
+    session,
+    secrets.open(session.otec.senceTokenSealed),
+    operation,
+    callbackUrls(settings.publicBaseUrl, ticketValue),
+  )
+
+  // The stored copy leaves out the Token and the ticket, the two secrets of the form.
+  const { Token: _token, ...recorded } = fields
+  const masked = { ...recorded, ...callbackUrls(settings.publicBaseUrl, '[ticket]') }
+  await prisma.sessionEvent.create({
+    data: { sessionId: session.id, ticketId: ticket.id, type: 'launch_page_served', fields: masked, createdAt: now },
+  })
+
+  return {
+    ok: true,
+    operation,
+    action: senceOperationUrl(senceBaseFor(settings, ticket.environment), ticket.environment, operation),
+    fields,
+    session,
+  }
+}
+
+function ticketRejection(ticket: Ticket, session: Session, now: Date): TicketRejection | null {
+  if (ticket.status === 'used') return 'used'
+  if (ticket.status === 'superseded') return 'superseded'
+  if (ticket.status === 'expired' || ticket.expiresAt <= now || session.status === 'expired') return 'expired'
+  return null
+}
+
+/** Builds SENCE's request fields for a session, in the manual's order. */
+export function requestFields(
+  session: Session,
+  senceToken: string,
+  operation: Operation,
+  urls: { UrlRetoma: string; UrlError: string },
+): Record<string, string> {
+  return {
+    RutOtec: session.rutOtec,
+    Token: senceToken,
+    CodSence: session.codSence,
+    CodigoCurso: session.codigoCurso,
+    LineaCapacitacion: String(session.lineaCapacitacion),
+    RunAlumno: session.runAlumno,
+    IdSesionAlumno: session.idSesionAlumno,
+    ...(operation === 'CerrarSesion' ? { IdSesionSence: session.idSesionSence ?? '' } : {}),
+    UrlRetoma: urls.UrlRetoma,
+    UrlError: urls.UrlError,
+  }
+}

@@ -1,0 +1,77 @@
+import type { Session } from '../persistence/generated/client.ts'
+import { describeSenceError } from '../protocol/error-table.ts'
+
+/** The last failure of a session, as the API and webhooks show it. */
+export interface SessionErrorView {
+  /** The first code SENCE sent; null when GlosaError had no number. */
+  code: number | null
+  /** Every code of GlosaError, in order. */
+  codes: number[]
+  /** Spanish, for the student. */
+  message: string
+  /** Spanish, for OTEC staff. */
+  guidance: string
+}
+
+/** A session as the REST API returns it and webhooks carry it. */
+export interface SessionView {
+  id: string
+  status: Session['status']
+  environment: Session['environment']
+  rutOtec: string
+  runAlumno: string
+  codSence: string
+  codigoCurso: string
+  lineaCapacitacion: number
+  idSesionAlumno: string
+  idSesionSence: string | null
+  returnUrl: string | null
+  maxDurationMinutes: number
+  metadata: unknown
+  startedAt: string | null
+  startFechaHora: string | null
+  startZonaHoraria: string | null
+  closedAt: string | null
+  closeFechaHora: string | null
+  closeZonaHoraria: string | null
+  error: SessionErrorView | null
+  createdAt: string
+  updatedAt: string
+  expiresAt: string
+}
+
+export function toSessionView(session: Session): SessionView {
+  return {
+    id: session.id,
+    status: session.status,
+    environment: session.environment,
+    rutOtec: session.rutOtec,
+    runAlumno: session.runAlumno,
+    codSence: session.codSence,
+    codigoCurso: session.codigoCurso,
+    lineaCapacitacion: session.lineaCapacitacion,
+    idSesionAlumno: session.idSesionAlumno,
+    idSesionSence: session.idSesionSence,
+    returnUrl: session.returnUrl,
+    maxDurationMinutes: session.maxDurationMinutes,
+    metadata: session.metadata ?? null,
+    startedAt: session.startedAt?.toISOString() ?? null,
+    startFechaHora: session.startFechaHora,
+    startZonaHoraria: session.startZonaHoraria,
+    closedAt: session.closedAt?.toISOString() ?? null,
+    closeFechaHora: session.closeFechaHora,
+    closeZonaHoraria: session.closeZonaHoraria,
+    error: errorView(session),
+    createdAt: session.createdAt.toISOString(),
+    updatedAt: session.updatedAt.toISOString(),
+    expiresAt: session.pendingExpiresAt.toISOString(),
+  }
+}
+
+function errorView(session: Session): SessionErrorView | null {
+  const failed = session.status === 'start_failed' || session.status === 'close_failed'
+  if (!failed && session.errorCodes.length === 0) return null
+  const code = session.errorCodes[0] ?? null
+  const entry = describeSenceError(code)
+  return { code, codes: session.errorCodes, message: entry.message, guidance: entry.guidance }
+}

@@ -1,0 +1,155 @@
+// A stand-in for SENCE's two endpoints, mounted at /simulator when
+// SENCE_SIMULATOR is on. It behaves as an outsider would: it shares only the
+// protocol module with the gateway and never reads the gateway's database.
+//
+//   POST /simulator/rcetest/Registro/IniciarSesion (and CerrarSesion; and
+//        the same under /simulator/rce/ with production's rules)
+//   POST /simulator/claveunica: the stand-in ClaveÚnica page's form
+
+import formbody from '@fastify/formbody'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { SENCE_ERRORS } from '../protocol/error-table.ts'
+import type { Environment, Operation } from '../protocol/fields.ts'
+import { parseCallback, type RawForm } from '../protocol/callback.ts'
+import { checkRequestFields } from '../protocol/rules.ts'
+import { normalizeRun } from '../protocol/run.ts'
+import { renderAutopostPage, renderMessagePage } from '../http/render-page.ts'
+import { simulatorPageDirectives } from '../http/security-headers.ts'
+import { answerFields, codesAfterLogin, type SimulatedRequest } from './sence-answers.ts'
+
+export interface SimulatorOptions {
+  /** `1`: approve at once, without the ClaveÚnica page. */
+  autoApprove: boolean
+}
+
+const ENVIRONMENT_BY_PATH: Record<string, Environment> = { rcetest: 'test', rce: 'production' }
+const OPERATIONS: readonly string[] = ['IniciarSesion', 'CerrarSesion']
+
+export async function simulatorPlugin(app: FastifyInstance, options: SimulatorOptions): Promise<void> {
+  app.removeAllContentTypeParsers()
+  await app.register(formbody, { bodyLimit: 16 * 1024 })
+  const pageOptions = { helmet: { contentSecurityPolicy: { useDefaults: false, directives: simulatorPageDirectives() } } }
+
+  app.post<{ Params: { environment: string; operation: string } }>(
+    '/:environment/Registro/:operation',
+    pageOptions,
+    async (request, reply) => {
+      const environment = ENVIRONMENT_BY_PATH[request.params.environment]
+      const operation = request.params.operation
+      if (environment === undefined || !OPERATIONS.includes(operation)) return reply.callNotFound()
+
+      const fields = parseCallback((request.body ?? {}) as RawForm).fields
+      const violations = checkRequestFields(fields, environment, operation as Operation)
+      const { Token: _token, ...kept } = fields
+      const simulated: SimulatedRequest = { environment, operation: operation as Operation, fields: kept }
+
+      if (violations.some((violation) => violation.senceCode === 201 || violation.senceCode === 203)) {
+        return renderMessagePage(
+          reply,
+          {
+            status: 200,
+            title: 'SENCE no pudo procesar la solicitud',
+            paragraphs: [
+              'La URL de error (UrlError) falta o no es válida, así que SENCE no puede devolver el resultado.',
+              ...violations.map((violation) => `${violation.senceCode}: ${violation.detail}`),
+            ],
+          },
+          { simulation: true },
+        )
+      }
+      if (violations.length > 0) {
+        const codes = [...new Set(violations.map((violation) => violation.senceCode))].join(';')
+        request.log.info({ operation, environment, senceCodes: codes }, 'simulator rejected request')
+        return postBack(reply, simulated, codes)
+      }
+      if (options.autoApprove) return postBack(reply, simulated, null)
+
+      return reply
+        .header('cache-control', 'no-store')
+        .view('simulator-claveunica.eta', {
+          action: '/simulator/claveunica',
+          request: Buffer.from(JSON.stringify(simulated)).toString('base64url'),
+          run: fields['RunAlumno'] ?? '',
+          outcomes: outcomeChoices(simulated.operation),
+          nonce: reply.cspNonce.script,
+        })
+    },
+  )
+
+  app.post('/claveunica', pageOptions, async (request, reply) => {
+    const form = parseCallback((request.body ?? {}) as RawForm).fields
+    const simulated = decodeRequest(form['request'] ?? '')
+    if (simulated === null) {
+      return renderMessagePage(
+        reply,
+        { status: 400, title: 'Solicitud inválida', paragraphs: ['Falta el campo request de la simulación; vuelve a empezar desde el curso.'] },
+        { simulation: true },
+      )
+    }
+
+    const outcome = form['outcome'] ?? 'ok'
+    if (outcome === 'abandon') {
+      return renderMessagePage(
+        reply,
+        {
+          status: 200,
+          title: 'Saliste de ClaveÚnica',
+          paragraphs: ['Como en SENCE, abandonar el ingreso no envía ninguna respuesta al curso: la sesión queda pendiente hasta que vence.'],
+        },
+        { simulation: true },
+      )
+    }
+    if (outcome === 'ok') {
+      const runMatches = normalizeRun(form['run'] ?? '') === normalizeRun(simulated.fields['RunAlumno'] ?? '')
+      return postBack(reply, simulated, runMatches ? null : '311')
+    }
+    const code = Number(outcome)
+    if (!codesAfterLogin(simulated.operation).includes(code)) {
+      return renderMessagePage(
+        reply,
+        { status: 400, title: 'Respuesta inválida', paragraphs: [`"${outcome}" no es una respuesta que SENCE dé en este punto.`] },
+        { simulation: true },
+      )
+    }
+    return postBack(reply, simulated, String(code))
+  })
+}
+
+/** Sends the auto-posting page back to UrlRetoma (no error) or UrlError, as SENCE does. */
+function postBack(reply: FastifyReply, simulated: SimulatedRequest, glosaError: string | null) {
+  const target = glosaError === null ? simulated.fields['UrlRetoma'] : simulated.fields['UrlError']
+  return renderAutopostPage(reply, {
+    title: glosaError === null ? 'SENCE registró la operación' : `SENCE respondió con el error ${glosaError}`,
+    paragraphs: ['Volviendo al curso…'],
+    action: target ?? '',
+    fields: answerFields(simulated, glosaError),
+    buttonLabel: 'Volver al curso',
+    simulation: true,
+  })
+}
+
+function outcomeChoices(operation: Operation): { value: string; label: string }[] {
+  const codes = codesAfterLogin(operation).map((code) => ({
+    value: String(code),
+    label: `${code}: ${SENCE_ERRORS.get(code)?.meaning ?? ''}`,
+  }))
+  return [
+    { value: 'ok', label: 'Ingreso correcto' },
+    ...codes,
+    { value: 'abandon', label: 'Abandonar (SENCE no responde)' },
+  ]
+}
+
+function decodeRequest(encoded: string): SimulatedRequest | null {
+  try {
+    const value = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as SimulatedRequest
+    const valid =
+      (value.environment === 'test' || value.environment === 'production') &&
+      OPERATIONS.includes(value.operation) &&
+      typeof value.fields === 'object' &&
+      value.fields !== null
+    return valid ? value : null
+  } catch {
+    return null
+  }
+}

@@ -1,0 +1,53 @@
+// What the simulated SENCE posts back to UrlRetoma and UrlError: exactly the
+// fields of the manual's tables, in their order, with SENCE's names.
+
+import { randomInt } from 'node:crypto'
+import {
+  CLOSE_CALLBACK_FIELD_NAMES,
+  START_CALLBACK_FIELD_NAMES,
+  type Environment,
+  type Operation,
+} from '../protocol/fields.ts'
+import { DEFAULT_SENCE_ZONE, formatFechaHora } from '../protocol/sence-time.ts'
+
+/** A request the simulator accepted, carried through its ClaveÚnica page. */
+export interface SimulatedRequest {
+  environment: Environment
+  operation: Operation
+  /** The request's fields as posted, without the Token. */
+  fields: Record<string, string>
+}
+
+/** Codes SENCE can answer after the student's ClaveÚnica login (Anexo 2, minus the checks made before it). */
+export function codesAfterLogin(operation: Operation): number[] {
+  const codes = [208, 211, 212, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312]
+  return operation === 'CerrarSesion' ? [...codes, 313] : codes
+}
+
+/** Generates an IdSesionSence: SENCE does not publish its format, so a 12-digit number stands in. */
+export function generateIdSesionSence(): string {
+  return String(randomInt(100_000_000_000, 1_000_000_000_000))
+}
+
+/**
+ * Builds the fields posted back. A successful start carries a new
+ * IdSesionSence; a failed start carries it blank, as SENCE does; a close
+ * carries none. `glosaError` is set for failures.
+ */
+export function answerFields(
+  request: SimulatedRequest,
+  glosaError: string | null,
+  now: Date = new Date(),
+): Record<string, string> {
+  const value = (name: string) => request.fields[name] ?? ''
+  const names = request.operation === 'IniciarSesion' ? START_CALLBACK_FIELD_NAMES : CLOSE_CALLBACK_FIELD_NAMES
+  const answer: Record<string, string> = {}
+  for (const name of names) {
+    if (name === 'IdSesionSence') answer[name] = glosaError === null ? generateIdSesionSence() : ''
+    else if (name === 'FechaHora') answer[name] = formatFechaHora(now, DEFAULT_SENCE_ZONE)
+    else if (name === 'ZonaHoraria') answer[name] = DEFAULT_SENCE_ZONE
+    else answer[name] = value(name)
+  }
+  if (glosaError !== null) answer['GlosaError'] = glosaError
+  return answer
+}

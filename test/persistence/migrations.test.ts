@@ -1,0 +1,67 @@
+import t from 'tap'
+import { NO_FILTERS, openSchemaEngine, readMigrationList } from '../../src/persistence/schema-engine.ts'
+import { pendingMigrations } from '../../src/persistence/migrations.ts'
+import { createTestDatabase } from '../helpers/test-database.ts'
+
+t.test('migrated database matches schema.prisma', async (t) => {
+  const db = await createTestDatabase(t)
+  const handle = await openSchemaEngine(db.url)
+  t.teardown(() => handle.close())
+
+  const result = await handle.engine.diff({
+    // schemaDatasource: the live database the engine is connected to.
+    from: { tag: 'schemaDatasource', files: [{ path: 'schema.prisma', content: handle.schema }], configDir: '.' },
+    to: { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: handle.schema }] },
+    script: true,
+    exitCode: true,
+    filters: NO_FILTERS,
+  })
+  t.equal(result.exitCode, 0, `schema.prisma and the migrated database differ:\n${result.stdout}`)
+})
+
+t.test('migrations folder matches schema.prisma', async (t) => {
+  const db = await createTestDatabase(t)
+  const handle = await openSchemaEngine(db.url)
+  t.teardown(() => handle.close())
+
+  // The engine replays the migrations in a temporary shadow database.
+  const result = await handle.engine.diff({
+    from: { tag: 'migrations', ...(await readMigrationList()) },
+    to: { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: handle.schema }] },
+    script: true,
+    exitCode: true,
+    filters: NO_FILTERS,
+  })
+  t.equal(result.exitCode, 0, `schema.prisma has changes without a migration; run npm run migration:create:\n${result.stdout}`)
+})
+
+t.test('applied migrations are recorded like the Prisma CLI does', async (t) => {
+  const db = await createTestDatabase(t)
+  const rows = await db.pool.query<{ migration_name: string; finished_at: Date | null; checksum: string }>(
+    'SELECT migration_name, finished_at, checksum FROM _prisma_migrations ORDER BY migration_name',
+  )
+  const folders = (await readMigrationList()).migrationDirectories.map((directory) => directory.path)
+  t.same(rows.rows.map((row) => row.migration_name), folders)
+  for (const row of rows.rows) {
+    t.ok(row.finished_at, `${row.migration_name} finished`)
+    t.match(row.checksum, /^[0-9a-f]{64}$/, `${row.migration_name} has a SHA-256 checksum`)
+  }
+  t.same(await pendingMigrations(db.url), [])
+})
+
+t.test('drift check notices a changed database', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.pool.query('ALTER TABLE "Otec" DROP COLUMN "name"')
+  const handle = await openSchemaEngine(db.url)
+  t.teardown(() => handle.close())
+
+  const result = await handle.engine.diff({
+    from: { tag: 'schemaDatasource', files: [{ path: 'schema.prisma', content: handle.schema }], configDir: '.' },
+    to: { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: handle.schema }] },
+    script: true,
+    exitCode: true,
+    filters: NO_FILTERS,
+  })
+  t.equal(result.exitCode, 2)
+  t.match(result.stdout, /ADD COLUMN\s+"name"/)
+})
