@@ -2,6 +2,7 @@
 // student leaves for SENCE: SENCE's own rules from the protocol module, with
 // SENCE's field names turned into the API's, plus the gateway's own rules.
 
+import { z } from 'zod'
 import { callbackUrls, type Environment } from '../protocol/fields.ts'
 import { checkRequestFields, type RequestFieldName } from '../protocol/rules.ts'
 import { normalizeRun } from '../protocol/run.ts'
@@ -62,28 +63,48 @@ export const RETURN_URL_MAX_LENGTH = 1800
 const SAMPLE_TICKET = 'x'.repeat(22)
 
 /**
+ * The JSON shape of a create-session body: types only. SENCE's rules on the
+ * values come after, from the protocol module, so that each broken rule is
+ * reported with SENCE's code. Unknown keys are rejected, because a
+ * misspelt field would otherwise be silently ignored.
+ */
+export const loginIntentBodySchema = z.strictObject({
+  runAlumno: z.string().optional(),
+  codSence: z.string().nullable().optional(),
+  codigoCurso: z.string().optional(),
+  lineaCapacitacion: z.union([z.int(), z.string()]).optional(),
+  idSesionAlumno: z.string().nullable().optional(),
+  returnUrl: z.string().nullable().optional(),
+  maxDurationMinutes: z.int().nullable().optional(),
+  metadata: z.record(z.string(), z.unknown()).nullable().optional(),
+})
+
+/** The code SENCE returns for a field whose value is unusable. Fields not listed are the gateway's own. */
+const SENCE_CODE_OF_FIELD: Record<string, number> = {
+  runAlumno: 207,
+  codSence: 204,
+  codigoCurso: 205,
+  lineaCapacitacion: 206,
+  idSesionAlumno: 200,
+}
+
+/**
  * Validates a create-session body against SENCE's rules and the gateway's.
  * Every error is returned at once, so that the LMS can fix them in one go.
  */
 export function validateLoginIntent(body: unknown, otec: OtecForIntent, publicBaseUrl: string): IntentValidation {
-  const errors: FieldError[] = []
   if (!isPlainObject(body)) {
     return { ok: false, errors: [{ field: '', senceCode: null, detail: 'El cuerpo debe ser un objeto JSON.' }] }
   }
+  const errors: FieldError[] = shapeErrors(loginIntentBodySchema, body, SENCE_CODE_OF_FIELD)
+  // Fields of the wrong type were reported above; the rules below see them as absent.
+  const input = pickValid(loginIntentBodySchema, body)
 
-  const text = (field: string, senceCode: number): string => {
-    const value = body[field]
-    if (value === undefined || value === null) return ''
-    if (typeof value === 'string') return value
-    errors.push({ field, senceCode, detail: `${field} debe ser un texto.` })
-    return ''
-  }
-
-  const runAlumno = normalizeRun(text('runAlumno', 207))
-  const codSence = text('codSence', 204).trim()
-  const codigoCurso = text('codigoCurso', 205).trim()
-  const line = lineText(body['lineaCapacitacion'])
-  const idSesionAlumno = text('idSesionAlumno', 200)
+  const runAlumno = normalizeRun(input.runAlumno ?? '')
+  const codSence = (input.codSence ?? '').trim()
+  const codigoCurso = (input.codigoCurso ?? '').trim()
+  const line = input.lineaCapacitacion === undefined ? '' : String(input.lineaCapacitacion)
+  const idSesionAlumno = input.idSesionAlumno ?? ''
 
   const senceFields = {
     RutOtec: otec.rut,
@@ -96,13 +117,15 @@ export function validateLoginIntent(body: unknown, otec: OtecForIntent, publicBa
     IdSesionAlumno: idSesionAlumno.trim() === '' ? crypto.randomUUID() : idSesionAlumno,
     ...callbackUrls(publicBaseUrl, SAMPLE_TICKET),
   }
+  const fieldsWithTypeErrors = new Set(errors.map((error) => error.field))
   for (const violation of checkRequestFields(senceFields, otec.environment, 'IniciarSesion')) {
-    errors.push({ field: API_FIELD[violation.field], senceCode: violation.senceCode, detail: violation.detail })
+    const field = API_FIELD[violation.field]
+    if (!fieldsWithTypeErrors.has(field)) errors.push({ field, senceCode: violation.senceCode, detail: violation.detail })
   }
 
-  const returnUrl = body['returnUrl'] === undefined || body['returnUrl'] === null ? null : checkReturnUrl(body['returnUrl'], errors)
-  const maxDurationMinutes = checkMaxDuration(body['maxDurationMinutes'], otec.maxSessionMinutes, errors)
-  const metadata = checkMetadata(body['metadata'], errors)
+  const returnUrl = input.returnUrl === undefined || input.returnUrl === null ? null : checkReturnUrl(input.returnUrl, errors)
+  const maxDurationMinutes = checkMaxDuration(input.maxDurationMinutes, otec.maxSessionMinutes, errors)
+  const metadata = checkMetadata(input.metadata, errors)
 
   if (errors.length > 0) return { ok: false, errors }
   return {
@@ -120,11 +143,47 @@ export function validateLoginIntent(body: unknown, otec: OtecForIntent, publicBa
   }
 }
 
-function lineText(value: unknown): string {
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : 'x'
-  if (typeof value === 'string') return value
-  if (value === undefined || value === null) return ''
-  return 'x'
+/** Turns a zod schema's issues on a body into field errors, in Spanish, with each field's SENCE code. */
+export function shapeErrors(schema: z.ZodType, body: unknown, senceCodes: Record<string, number>): FieldError[] {
+  const parsed = schema.safeParse(body)
+  if (parsed.success) return []
+  const errors: FieldError[] = []
+  for (const issue of parsed.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) errors.push({ field: key, senceCode: null, detail: `El campo ${key} no existe en esta API.` })
+      continue
+    }
+    const field = issue.path.map(String).join('.')
+    const root = String(issue.path[0] ?? '')
+    errors.push({ field, senceCode: senceCodes[root] ?? null, detail: `${field} ${expectedTypeInSpanish(issue)}.` })
+  }
+  return errors
+}
+
+function expectedTypeInSpanish(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_union') return 'debe ser un número entero'
+  if (issue.code !== 'invalid_type') return 'no es válido'
+  switch (issue.expected) {
+    case 'string':
+      return 'debe ser un texto'
+    case 'int':
+    case 'number':
+      return 'debe ser un número entero'
+    case 'record':
+    case 'object':
+      return 'debe ser un objeto JSON'
+    default:
+      return `debe ser de tipo ${issue.expected}`
+  }
+}
+
+/** Keeps the keys of a body whose values have the schema's type, so that rules can still run after a type error. */
+function pickValid<T extends z.ZodObject>(schema: T, body: Record<string, unknown>): z.infer<T> {
+  const kept: Record<string, unknown> = {}
+  for (const [key, fieldSchema] of Object.entries(schema.shape)) {
+    if ((fieldSchema as z.ZodType).safeParse(body[key]).success) kept[key] = body[key]
+  }
+  return kept as z.infer<T>
 }
 
 /** Checks a return URL that was given. Which origins an OTEC may use is checked by the caller. */

@@ -33,9 +33,9 @@ export async function submitForm(
 export interface SimulatedVisit {
   /** The form the launch page posts to SENCE (here, the simulator). */
   launchForm: HtmlForm
-  /** The form the simulator posts back to the gateway, or null when it answered with a page. */
+  /** The form the simulator posts back to the gateway, or null when it responded with a page. */
   callbackForm: HtmlForm | null
-  /** The gateway's answer to the callback, or null when there was none. */
+  /** The gateway's response to the callback, or null when there was none. */
   callbackResponse: LightMyRequestResponse | null
 }
 

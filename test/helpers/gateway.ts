@@ -38,7 +38,7 @@ interface TestContext {
 
 let otecCounter = 0
 
-/** A valid RUT for the n-th test OTEC of this process: 76000000 + n, with its check digit. */
+/** Returns a valid RUT for the n-th test OTEC of this process: 76000000 + n with its check digit. */
 export function nextTestRut(): string {
   otecCounter += 1
   const body = String(76_000_000 + otecCounter)

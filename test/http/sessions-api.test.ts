@@ -37,6 +37,23 @@ t.test('POST /v1/sessions', async (t) => {
     t.same(byField, { runAlumno: 200, lineaCapacitacion: 206, codigoCurso: 205 })
   })
 
+  t.test('wrong types and unknown keys are 422', async (t) => {
+    const response = await createIntent(gateway, {
+      ...VALID_INTENT,
+      runAlumno: 12345678,
+      lineaCapacitacion: { line: 3 },
+      metadata: 'x',
+      runalumno: '12345678-5',
+    })
+    t.equal(response.statusCode, 422)
+    t.same(response.body['errors'], [
+      { field: 'runAlumno', senceCode: 207, detail: 'runAlumno debe ser un texto.' },
+      { field: 'lineaCapacitacion', senceCode: 206, detail: 'lineaCapacitacion debe ser un número entero.' },
+      { field: 'metadata', senceCode: null, detail: 'metadata debe ser un objeto JSON.' },
+      { field: 'runalumno', senceCode: null, detail: 'El campo runalumno no existe en esta API.' },
+    ])
+  })
+
   t.test('body that is not JSON is 400', async (t) => {
     const response = await gateway.app.inject({
       method: 'POST',
