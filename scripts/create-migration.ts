@@ -8,12 +8,19 @@
 
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { MIGRATIONS_DIR, NO_FILTERS, openSchemaEngine, readMigrationList } from '../src/persistence/schema-engine.ts'
+import {
+  MIGRATIONS_DIR,
+  NO_FILTERS,
+  openSchemaEngine,
+  readMigrationList,
+} from '../src/persistence/schema-engine.ts'
 
 const name = process.argv[2]
 const databaseUrl = process.env['DATABASE_URL']
 if (name === undefined || !/^[a-z0-9_]+$/.test(name) || databaseUrl === undefined) {
-  console.error('usage: DATABASE_URL=postgresql://... npm run migration:create -- <name in snake_case>')
+  console.error(
+    'usage: DATABASE_URL=postgresql://... npm run migration:create -- <name in snake_case>',
+  )
   process.exit(2)
 }
 

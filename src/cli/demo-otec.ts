@@ -43,7 +43,12 @@ export async function ensureDemoOtec(runtime: Runtime): Promise<DemoOtec> {
     // The key file was lost: issue a new key, since the old one cannot be read back.
     const apiKey = generateApiKey('test')
     await prisma.apiKey.create({
-      data: { otecId: existing.id, prefix: apiKeyDisplayPrefix(apiKey), keyHash: sha256Hex(apiKey), name: 'demo' },
+      data: {
+        otecId: existing.id,
+        prefix: apiKeyDisplayPrefix(apiKey),
+        keyHash: sha256Hex(apiKey),
+        name: 'demo',
+      },
     })
     demo = { id: existing.id, apiKey }
   }
@@ -55,7 +60,9 @@ export async function ensureDemoOtec(runtime: Runtime): Promise<DemoOtec> {
 function readStored(filePath: string): DemoOtec | null {
   try {
     const value = JSON.parse(readFileSync(filePath, 'utf8')) as Partial<DemoOtec>
-    return typeof value.id === 'string' && typeof value.apiKey === 'string' ? { id: value.id, apiKey: value.apiKey } : null
+    return typeof value.id === 'string' && typeof value.apiKey === 'string'
+      ? { id: value.id, apiKey: value.apiKey }
+      : null
   } catch {
     return null
   }

@@ -49,7 +49,8 @@ export async function main(argv: string[]): Promise<number> {
     // readable line; the stack is for LOG_LEVEL=debug.
     const message = error instanceof Error ? error.message : String(error)
     console.error(`sence-gateway ${command} failed: ${message}`)
-    if (process.env['LOG_LEVEL'] === 'debug' || process.env['LOG_LEVEL'] === 'trace') console.error(error)
+    if (process.env['LOG_LEVEL'] === 'debug' || process.env['LOG_LEVEL'] === 'trace')
+      console.error(error)
     return 1
   }
 }

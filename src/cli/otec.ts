@@ -26,22 +26,30 @@ export async function runOtec(args: string[]): Promise<number> {
     console.log(USAGE)
     return 0
   }
-  if (subcommand !== 'create') throw new UsageError(`unknown otec subcommand "${subcommand ?? ''}"\n${USAGE}`)
+  if (subcommand !== 'create')
+    throw new UsageError(`unknown otec subcommand "${subcommand ?? ''}"\n${USAGE}`)
 
   const { values } = parseCreateArgs(rest)
-  if (values.rut === undefined || values.name === undefined) throw new UsageError(`--rut and --name are required\n${USAGE}`)
+  if (values.rut === undefined || values.name === undefined)
+    throw new UsageError(`--rut and --name are required\n${USAGE}`)
   const environment = values.environment ?? 'test'
   if (environment !== 'test' && environment !== 'production')
     throw new UsageError(`--environment must be test or production, not "${environment}"`)
-  const maxSessionMinutes = values['max-session-minutes'] === undefined ? undefined : Number(values['max-session-minutes'])
+  const maxSessionMinutes =
+    values['max-session-minutes'] === undefined ? undefined : Number(values['max-session-minutes'])
 
   const senceToken = values['sence-token'] ?? process.env['SENCE_TOKEN']
   if (senceToken === undefined && environment === 'production')
-    throw new UsageError('a production OTEC needs its SENCE Token: pass --sence-token or set SENCE_TOKEN')
+    throw new UsageError(
+      'a production OTEC needs its SENCE Token: pass --sence-token or set SENCE_TOKEN',
+    )
 
   const settings = loadSettings()
   // Progress goes to stderr, so that --json output on stdout stays parseable.
-  const logger = createLogger(settings.logLevel === 'info' ? 'warn' : settings.logLevel, process.stderr)
+  const logger = createLogger(
+    settings.logLevel === 'info' ? 'warn' : settings.logLevel,
+    process.stderr,
+  )
   const runtime = await openRuntime(settings, { migrate: false }, logger)
   try {
     const created = await createOtec(runtime.db.prisma, runtime.secrets, {
@@ -54,15 +62,26 @@ export async function runOtec(args: string[]): Promise<number> {
       maxSessionMinutes,
     })
     if (values.json === true) {
-      console.log(JSON.stringify({ id: created.otec.id, apiKey: created.apiKey, webhookSecret: created.webhookSecret }))
+      console.log(
+        JSON.stringify({
+          id: created.otec.id,
+          apiKey: created.apiKey,
+          webhookSecret: created.webhookSecret,
+        }),
+      )
     } else {
-      console.log(`OTEC ${created.otec.rut} (${created.otec.name}) created in the ${environment} environment`)
+      console.log(
+        `OTEC ${created.otec.rut} (${created.otec.name}) created in the ${environment} environment`,
+      )
       console.log(`  id:             ${created.otec.id}`)
       console.log(`  API key:        ${created.apiKey}   (shown this once; store it in the LMS)`)
-      if (created.webhookSecret !== null) console.log(`  webhook secret: ${created.webhookSecret}   (shown this once)`)
+      if (created.webhookSecret !== null)
+        console.log(`  webhook secret: ${created.webhookSecret}   (shown this once)`)
     }
     if (senceToken === undefined)
-      console.error(`warning: no SENCE Token given; the placeholder "${PLACEHOLDER_TOKEN}" works with the simulator only`)
+      console.error(
+        `warning: no SENCE Token given; the placeholder "${PLACEHOLDER_TOKEN}" works with the simulator only`,
+      )
     return 0
   } catch (error) {
     if (error instanceof InvalidOtecError) {

@@ -22,9 +22,19 @@ export interface RuntimeOptions {
   migrate: boolean
 }
 
-export async function openRuntime(settings: Settings, options: RuntimeOptions, logger = createLogger(settings.logLevel)): Promise<Runtime> {
-  const secrets = createSecretBox(settings.encryptionKeys ?? embeddedEncryptionKeys(settings.dataDir, logger))
-  const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, poolMax: settings.databasePoolMax })
+export async function openRuntime(
+  settings: Settings,
+  options: RuntimeOptions,
+  logger = createLogger(settings.logLevel),
+): Promise<Runtime> {
+  const secrets = createSecretBox(
+    settings.encryptionKeys ?? embeddedEncryptionKeys(settings.dataDir, logger),
+  )
+  const db = await openDatabase({
+    databaseUrl: settings.databaseUrl,
+    dataDir: settings.dataDir,
+    poolMax: settings.databasePoolMax,
+  })
   try {
     if (options.migrate || db.embedded) {
       await applyMigrations(db.url, logger)

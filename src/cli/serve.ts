@@ -19,7 +19,13 @@ export async function runServe(args: string[]): Promise<number> {
   const app = await buildApp({ ...runtime, demoOtecId: demo?.id })
   await app.listen({ host: settings.host, port: settings.port })
   logger.info(
-    { host: settings.host, port: settings.port, publicBaseUrl: settings.publicBaseUrl, embedded: settings.embedded, simulator: settings.simulator },
+    {
+      host: settings.host,
+      port: settings.port,
+      publicBaseUrl: settings.publicBaseUrl,
+      embedded: settings.embedded,
+      simulator: settings.simulator,
+    },
     'sence-gateway listening',
   )
   if (demo !== null) printDemoBanner(runtime, demo)

@@ -65,7 +65,10 @@ const wholeNumber = (min: number, max: number) =>
 const httpBaseUrl = z
   .string()
   .trim()
-  .refine(isHttpBaseUrl, 'expected an http(s) URL such as https://gateway.example.cl, with no query, fragment or credentials')
+  .refine(
+    isHttpBaseUrl,
+    'expected an http(s) URL such as https://gateway.example.cl, with no query, fragment or credentials',
+  )
   .transform((value) => value.replace(/\/+$/, ''))
 
 /**
@@ -85,7 +88,10 @@ const environmentSchema = z.object({
   DATABASE_URL: z
     .string()
     .trim()
-    .refine((value) => /^postgres(ql)?:\/\//.test(value), 'expected a postgresql:// connection string')
+    .refine(
+      (value) => /^postgres(ql)?:\/\//.test(value),
+      'expected a postgresql:// connection string',
+    )
     .optional(),
   DATA_DIR: z.string().trim().min(1).default('./data'),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
@@ -116,7 +122,8 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
     throw new SettingsError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'environment')
-        const shown = name in present && !isSecretSetting(name) ? ` (got ${JSON.stringify(present[name])})` : ''
+        const shown =
+          name in present && !isSecretSetting(name) ? ` (got ${JSON.stringify(present[name])})` : ''
         return `${name}: ${issue.message}${shown}`
       }),
     )
@@ -178,7 +185,9 @@ function isHttpBaseUrl(value: string): boolean {
     return false
   }
   const protocolOk = url.protocol === 'http:' || url.protocol === 'https:'
-  return protocolOk && url.search === '' && url.hash === '' && url.username === '' && url.password === ''
+  return (
+    protocolOk && url.search === '' && url.hash === '' && url.username === '' && url.password === ''
+  )
 }
 
 function isSecretSetting(name: string): boolean {

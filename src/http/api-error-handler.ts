@@ -7,7 +7,11 @@ import { sendProblem } from './problem.ts'
  * request id, which the detail repeats so that a support request can find
  * the log line.
  */
-export function apiErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function apiErrorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   if (error.validation !== undefined) {
     request.log.info({ err: error }, 'request failed schema validation')
     return sendProblem(reply, 'invalid-request', error.message)
@@ -30,5 +34,9 @@ export function apiErrorHandler(error: FastifyError, request: FastifyRequest, re
   if (status === 503) return sendProblem(reply, 'unavailable', error.message)
 
   request.log.error({ err: error }, 'request failed')
-  return sendProblem(reply, 'internal-error', `The gateway failed to process the request; quote request id ${request.id} when reporting it.`)
+  return sendProblem(
+    reply,
+    'internal-error',
+    `The gateway failed to process the request; quote request id ${request.id} when reporting it.`,
+  )
 }

@@ -9,11 +9,17 @@ import helmet from '@fastify/helmet'
 import fastifyStatic from '@fastify/static'
 import view from '@fastify/view'
 import { Eta } from 'eta'
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
-import { badBrowserRequestPage, internalErrorPage, ticketRejectedPage } from '../pages/student-pages.ts'
+import {
+  badBrowserRequestPage,
+  internalErrorPage,
+  ticketRejectedPage,
+} from '../pages/student-pages.ts'
 import { simulatorPlugin } from '../simulator/plugin.ts'
 import { apiErrorHandler } from './api-error-handler.ts'
 import { authenticateApiKey } from './authenticate.ts'
+import { registerOpenApi } from './openapi.ts'
 import { sendProblem } from './problem.ts'
 import { renderMessagePage } from './render-page.ts'
 import { sessionRoutes } from './routes/api/sessions.ts'
@@ -49,11 +55,20 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
     // Referer out of it, since the ticket is in our URLs.
     referrerPolicy: { policy: 'no-referrer' },
   })
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  await registerOpenApi(app, services.settings.publicBaseUrl)
   await app.register(view, { engine: { eta: new Eta() }, root: TEMPLATES_DIR })
-  await app.register(fastifyStatic, { root: STATIC_DIR, prefix: '/assets/', maxAge: '1d', immutable: false })
+  await app.register(fastifyStatic, {
+    root: STATIC_DIR,
+    prefix: '/assets/',
+    maxAge: '1d',
+    immutable: false,
+  })
 
   app.setNotFoundHandler((request, reply) => {
-    if (request.url.startsWith('/v1/')) return sendProblem(reply, 'not-found', `No route ${request.method} ${request.url}.`)
+    if (request.url.startsWith('/v1/'))
+      return sendProblem(reply, 'not-found', `No route ${request.method} ${request.url}.`)
     return renderMessagePage(reply, ticketRejectedPage('unknown', null))
   })
 
@@ -80,7 +95,10 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
   })
 
   if (services.settings.simulator) {
-    await app.register(simulatorPlugin, { prefix: '/simulator', autoApprove: services.settings.simulatorAutoApprove })
+    await app.register(simulatorPlugin, {
+      prefix: '/simulator',
+      autoApprove: services.settings.simulatorAutoApprove,
+    })
   }
 
   const { demoOtecId } = services

@@ -25,7 +25,12 @@ export function authenticateApiKey(prisma: PrismaClient) {
     const header = request.headers.authorization ?? ''
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
     if (match === null) {
-      return sendProblem(reply, 'unauthorized', 'Send the OTEC’s API key as "Authorization: Bearer sk_...".', {})
+      return sendProblem(
+        reply,
+        'unauthorized',
+        'Send the OTEC’s API key as "Authorization: Bearer sk_...".',
+        {},
+      )
     }
 
     const apiKey = await prisma.apiKey.findUnique({
@@ -33,8 +38,15 @@ export function authenticateApiKey(prisma: PrismaClient) {
       include: { otec: true },
     })
     if (apiKey === null || apiKey.revokedAt !== null) {
-      request.log.info({ keyPrefix: (match[1] as string).slice(0, 12) }, 'rejected unknown or revoked API key')
-      return sendProblem(reply, 'unauthorized', 'The API key is unknown or revoked; ask for a new one with `sence-gateway otec rotate-key`.')
+      request.log.info(
+        { keyPrefix: (match[1] as string).slice(0, 12) },
+        'rejected unknown or revoked API key',
+      )
+      return sendProblem(
+        reply,
+        'unauthorized',
+        'The API key is unknown or revoked; ask for a new one with `sence-gateway otec rotate-key`.',
+      )
     }
 
     request.otec = apiKey.otec

@@ -37,7 +37,11 @@ export interface ProblemBody {
   [extension: string]: unknown
 }
 
-export function problemBody(slug: ProblemSlug, detail: string, extensions: Record<string, unknown> = {}): ProblemBody {
+export function problemBody(
+  slug: ProblemSlug,
+  detail: string,
+  extensions: Record<string, unknown> = {},
+): ProblemBody {
   const { status, title } = PROBLEM_TYPES[slug]
   return { type: problemTypeUri(slug), title, status, detail, ...extensions }
 }

@@ -2,7 +2,11 @@ import type { FastifyReply } from 'fastify'
 import type { MessagePage } from '../pages/student-pages.ts'
 
 /** Sends one of the student pages (message.eta). Pages about a session are never cached. */
-export function renderMessagePage(reply: FastifyReply, page: MessagePage, options: { simulation?: boolean } = {}) {
+export function renderMessagePage(
+  reply: FastifyReply,
+  page: MessagePage,
+  options: { simulation?: boolean } = {},
+) {
   return reply
     .code(page.status)
     .header('cache-control', 'no-store')

@@ -2,7 +2,12 @@ import type { PrismaClient } from '../persistence/database.ts'
 import type { Otec } from '../persistence/generated/client.ts'
 import { MAX_LENGTH, type Environment } from '../protocol/fields.ts'
 import { normalizeRun, runProblem } from '../protocol/run.ts'
-import { apiKeyDisplayPrefix, generateApiKey, generateWebhookSecret, sha256Hex } from '../security/random-tokens.ts'
+import {
+  apiKeyDisplayPrefix,
+  generateApiKey,
+  generateWebhookSecret,
+  sha256Hex,
+} from '../security/random-tokens.ts'
 import type { SecretBox } from '../security/secret-box.ts'
 
 export interface CreateOtecInput {
@@ -35,13 +40,18 @@ export class InvalidOtecError extends Error {
 }
 
 /** Registers an OTEC with its first API key and, when a webhook URL is given, its webhook endpoint. */
-export async function createOtec(prisma: PrismaClient, secrets: SecretBox, input: CreateOtecInput): Promise<CreatedOtec> {
+export async function createOtec(
+  prisma: PrismaClient,
+  secrets: SecretBox,
+  input: CreateOtecInput,
+): Promise<CreatedOtec> {
   const rut = normalizeRun(input.rut)
   const returnOrigins = (input.returnOrigins ?? []).map(normalizeOrigin)
   checkOtecInput({ ...input, rut }, returnOrigins)
 
   const existing = await prisma.otec.findUnique({ where: { rut } })
-  if (existing !== null) throw new InvalidOtecError([`an OTEC with RUT ${rut} already exists (id ${existing.id})`])
+  if (existing !== null)
+    throw new InvalidOtecError([`an OTEC with RUT ${rut} already exists (id ${existing.id})`])
 
   const apiKey = generateApiKey(input.environment)
   const webhookSecret = input.webhookUrl === undefined ? null : generateWebhookSecret()
@@ -54,9 +64,19 @@ export async function createOtec(prisma: PrismaClient, secrets: SecretBox, input
       senceTokenSealed: secrets.seal(input.senceToken.trim()),
       returnOrigins: returnOrigins.filter((origin): origin is string => origin !== null),
       maxSessionMinutes: input.maxSessionMinutes ?? 180,
-      apiKeys: { create: { prefix: apiKeyDisplayPrefix(apiKey), keyHash: sha256Hex(apiKey), name: 'initial' } },
+      apiKeys: {
+        create: {
+          prefix: apiKeyDisplayPrefix(apiKey),
+          keyHash: sha256Hex(apiKey),
+          name: 'initial',
+        },
+      },
       ...(input.webhookUrl !== undefined && webhookSecret !== null
-        ? { webhookEndpoints: { create: { url: input.webhookUrl, secretSealed: secrets.seal(webhookSecret) } } }
+        ? {
+            webhookEndpoints: {
+              create: { url: input.webhookUrl, secretSealed: secrets.seal(webhookSecret) },
+            },
+          }
         : {}),
     },
   })
@@ -73,7 +93,9 @@ function checkOtecInput(input: CreateOtecInput, normalizedOrigins: (string | nul
   const token = input.senceToken.trim()
   if (token === '') problems.push('SENCE Token must not be blank')
   if (token.length > MAX_LENGTH.Token)
-    problems.push(`SENCE Token has ${token.length} characters; SENCE accepts at most ${MAX_LENGTH.Token}`)
+    problems.push(
+      `SENCE Token has ${token.length} characters; SENCE accepts at most ${MAX_LENGTH.Token}`,
+    )
   if (input.webhookUrl !== undefined && !isHttpUrl(input.webhookUrl))
     problems.push(`webhook URL "${input.webhookUrl}" must be an absolute http(s) URL`)
   normalizedOrigins.forEach((origin, index) => {
@@ -82,7 +104,10 @@ function checkOtecInput(input: CreateOtecInput, normalizedOrigins: (string | nul
         `return origin "${input.returnOrigins?.[index]}" must be scheme://host[:port], such as https://lms.example.cl`,
       )
   })
-  if (input.maxSessionMinutes !== undefined && !(input.maxSessionMinutes >= 1 && input.maxSessionMinutes <= 24 * 60))
+  if (
+    input.maxSessionMinutes !== undefined &&
+    !(input.maxSessionMinutes >= 1 && input.maxSessionMinutes <= 24 * 60)
+  )
     problems.push('maximum session length must be between 1 and 1440 minutes')
   if (problems.length > 0) throw new InvalidOtecError(problems)
 }
@@ -92,7 +117,8 @@ export function normalizeOrigin(value: string): string | null {
   try {
     const url = new URL(value.trim())
     const isHttp = url.protocol === 'http:' || url.protocol === 'https:'
-    const isBare = (url.pathname === '/' || url.pathname === '') && url.search === '' && url.hash === ''
+    const isBare =
+      (url.pathname === '/' || url.pathname === '') && url.search === '' && url.hash === ''
     if (!isHttp || !isBare || url.username !== '' || url.password !== '') return null
     return url.origin
   } catch {

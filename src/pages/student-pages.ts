@@ -13,10 +13,14 @@ export interface MessagePage {
   reference?: string | undefined
 }
 
-const START_AGAIN = 'Vuelve a la página de tu curso y presiona de nuevo el botón para registrar tu asistencia.'
+const START_AGAIN =
+  'Vuelve a la página de tu curso y presiona de nuevo el botón para registrar tu asistencia.'
 
 /** The page for a /go or callback URL whose ticket cannot be used. */
-export function ticketRejectedPage(reason: TicketRejection | 'mismatch', lmsUrl: string | null): MessagePage {
+export function ticketRejectedPage(
+  reason: TicketRejection | 'mismatch',
+  lmsUrl: string | null,
+): MessagePage {
   const link = lmsUrl === null ? undefined : { href: lmsUrl, label: 'Volver al curso' }
   switch (reason) {
     case 'unknown':
@@ -42,7 +46,10 @@ export function ticketRejectedPage(reason: TicketRejection | 'mismatch', lmsUrl:
       return {
         status: 410,
         title: 'Este enlace venció',
-        paragraphs: ['Pasó demasiado tiempo desde que saliste de tu curso hacia SENCE.', START_AGAIN],
+        paragraphs: [
+          'Pasó demasiado tiempo desde que saliste de tu curso hacia SENCE.',
+          START_AGAIN,
+        ],
         link,
       }
     case 'superseded':
@@ -71,13 +78,26 @@ export function ticketRejectedPage(reason: TicketRejection | 'mismatch', lmsUrl:
 /** The result page shown after a callback when the LMS gave no return URL to go back to. */
 export function callbackResultPage(result: string, errorCodes: number[]): MessagePage {
   if (result === 'started')
-    return { status: 200, title: 'Tu sesión quedó registrada', paragraphs: ['SENCE registró el inicio de tu sesión.'] }
+    return {
+      status: 200,
+      title: 'Tu sesión quedó registrada',
+      paragraphs: ['SENCE registró el inicio de tu sesión.'],
+    }
   if (result === 'closed')
-    return { status: 200, title: 'Tu sesión quedó cerrada', paragraphs: ['SENCE registró el cierre de tu sesión.'] }
-  const messages = (errorCodes.length === 0 ? [null] : errorCodes).map((code) => describeSenceError(code).message)
+    return {
+      status: 200,
+      title: 'Tu sesión quedó cerrada',
+      paragraphs: ['SENCE registró el cierre de tu sesión.'],
+    }
+  const messages = (errorCodes.length === 0 ? [null] : errorCodes).map(
+    (code) => describeSenceError(code).message,
+  )
   return {
     status: 200,
-    title: result === 'start_failed' ? 'SENCE no registró tu ingreso' : 'SENCE no registró el cierre de tu sesión',
+    title:
+      result === 'start_failed'
+        ? 'SENCE no registró tu ingreso'
+        : 'SENCE no registró el cierre de tu sesión',
     paragraphs: [...new Set(messages)],
     reference: errorCodes.length > 0 ? `Código SENCE ${errorCodes.join(';')}` : undefined,
   }
@@ -100,7 +120,10 @@ export function badBrowserRequestPage(status: number): MessagePage {
   return {
     status,
     title: 'No pudimos leer la respuesta',
-    paragraphs: ['La información recibida no tiene el formato que envía SENCE, así que no registramos nada.', START_AGAIN],
+    paragraphs: [
+      'La información recibida no tiene el formato que envía SENCE, así que no registramos nada.',
+      START_AGAIN,
+    ],
   }
 }
 
@@ -109,7 +132,10 @@ export function internalErrorPage(requestId: string): MessagePage {
   return {
     status: 500,
     title: 'Tuvimos un problema',
-    paragraphs: ['No pudimos completar tu registro de asistencia por un error nuestro.', 'Intenta de nuevo en unos minutos.'],
+    paragraphs: [
+      'No pudimos completar tu registro de asistencia por un error nuestro.',
+      'Intenta de nuevo en unos minutos.',
+    ],
     reference: requestId,
   }
 }

@@ -40,7 +40,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
   // One connection to PGlite, which runs one query at a time anyway and
   // cannot keep two connections' statements apart (see embedded-postgres.ts).
-  const pool = new pg.Pool({ connectionString: url, max: embedded === undefined ? options.poolMax : 1 })
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: embedded === undefined ? options.poolMax : 1,
+  })
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
 
   return {

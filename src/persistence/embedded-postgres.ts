@@ -3,7 +3,15 @@
 // @electric-sql/pglite-socket so that Prisma, pg-boss and the migration
 // engine reach it through the same pg driver as a real server.
 
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
@@ -46,7 +54,11 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   rmSync(socketPath, { force: true })
 
   const db = await PGlite.create(path.join(dataDir, 'pgdata'))
-  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: SOCKET_MAX_CONNECTIONS })
+  const server = new PGLiteSocketServer({
+    db,
+    path: socketPath,
+    maxConnections: SOCKET_MAX_CONNECTIONS,
+  })
   await server.start()
 
   return {

@@ -11,11 +11,19 @@ export interface MigrationLogger {
  * of the migrations it applied. Safe to run from several processes at once:
  * the engine takes a PostgreSQL advisory lock for the duration.
  */
-export async function applyMigrations(databaseUrl: string, logger: MigrationLogger): Promise<string[]> {
-  const handle = await openSchemaEngine(databaseUrl, (line) => logger.debug({ engine: line }, 'schema engine'))
+export async function applyMigrations(
+  databaseUrl: string,
+  logger: MigrationLogger,
+): Promise<string[]> {
+  const handle = await openSchemaEngine(databaseUrl, (line) =>
+    logger.debug({ engine: line }, 'schema engine'),
+  )
   try {
     const migrationsList = await readMigrationList()
-    const { appliedMigrationNames } = await handle.engine.applyMigrations({ migrationsList, filters: NO_FILTERS })
+    const { appliedMigrationNames } = await handle.engine.applyMigrations({
+      migrationsList,
+      filters: NO_FILTERS,
+    })
     logger.info(
       { applied: appliedMigrationNames, known: migrationsList.migrationDirectories.length },
       appliedMigrationNames.length > 0 ? 'migrations applied' : 'database schema is up to date',

@@ -24,7 +24,10 @@ type EngineModule = typeof import('@prisma/schema-engine-wasm')
 
 // Node provides WebAssembly as a global; @types/node 24 does not declare it.
 declare const WebAssembly: {
-  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }>
+  instantiate(
+    bytes: Uint8Array,
+    imports: object,
+  ): Promise<{ instance: { exports: Record<string, unknown> } }>
 }
 
 let engineModule: Promise<EngineModule> | undefined
@@ -103,7 +106,9 @@ class ShadowTrackingPrismaPg extends PrismaPg {
       const client = new pg.Client(parseIntoClientConfig(databaseUrl))
       await client.connect()
       try {
-        await client.query(`DROP DATABASE IF EXISTS "${String(database).replaceAll('"', '""')}" WITH (FORCE)`)
+        await client.query(
+          `DROP DATABASE IF EXISTS "${String(database).replaceAll('"', '""')}" WITH (FORCE)`,
+        )
       } finally {
         await client.end()
       }
@@ -121,7 +126,10 @@ export interface EngineHandle {
  * Starts a schema engine connected to a database. Engine log lines go to
  * `log`, one JSON string each.
  */
-export async function openSchemaEngine(databaseUrl: string, log: (line: string) => void = () => {}): Promise<EngineHandle> {
+export async function openSchemaEngine(
+  databaseUrl: string,
+  log: (line: string) => void = () => {},
+): Promise<EngineHandle> {
   const glue = await loadEngineModule()
   const schema = await readFile(SCHEMA_PATH, 'utf8')
   // A plain config, not a connection string or a pg.Pool, because
@@ -155,7 +163,9 @@ export async function openSchemaEngine(databaseUrl: string, log: (line: string) 
  * Reads prisma/migrations the way the Prisma CLI does: every folder's
  * migration.sql, sorted by folder name, and migration_lock.toml.
  */
-export async function readMigrationList(directory: string = MIGRATIONS_DIR): Promise<MigrationList> {
+export async function readMigrationList(
+  directory: string = MIGRATIONS_DIR,
+): Promise<MigrationList> {
   const lockPath = 'migration_lock.toml'
   const lockContent = await readFile(path.join(directory, lockPath), 'utf8').catch(() => null)
   const entries = await readdir(directory, { withFileTypes: true }).catch(() => [])

@@ -29,11 +29,14 @@ export function parseCallback(form: RawForm): ParsedCallback {
   for (const [rawName, rawValue] of Object.entries(form)) {
     const name = rawName.trim()
     if (name === '' || rawValue === undefined) continue
-    const values = (Array.isArray(rawValue) ? rawValue : [rawValue]).map((value) => String(value).trim())
+    const values = (Array.isArray(rawValue) ? rawValue : [rawValue]).map((value) =>
+      String(value).trim(),
+    )
     const first = values[0] ?? ''
     const known = fields[name]
     const allValues = known === undefined ? values : [known, ...values]
-    if (new Set(allValues).size > 1 && !conflictingFields.includes(name)) conflictingFields.push(name)
+    if (new Set(allValues).size > 1 && !conflictingFields.includes(name))
+      conflictingFields.push(name)
     if (known === undefined) fields[name] = first
   }
 

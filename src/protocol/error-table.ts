@@ -80,14 +80,17 @@ const ENTRIES: SenceError[] = [
     code: 206,
     meaning: 'La línea de capacitación es incorrecta.',
     message: `La línea de capacitación del curso no es válida. ${TELL_OTEC}`,
-    guidance: 'LineaCapacitacion debe ser 1 (Programas Sociales), 3 (Franquicia Tributaria) o 6 (FPT).',
+    guidance:
+      'LineaCapacitacion debe ser 1 (Programas Sociales), 3 (Franquicia Tributaria) o 6 (FPT).',
     reportToSence: false,
   },
   {
     code: 207,
     meaning: 'El Run Alumno tiene formato incorrecto, o tiene el dígito verificador incorrecto.',
-    message: 'Tu RUN no es válido. Revisa que esté bien escrito en tu perfil del curso y avisa a tu OTEC.',
-    guidance: 'El RUN del alumno no tiene formato xxxxxxxx-x o su dígito verificador no corresponde. Corríjalo en el LMS.',
+    message:
+      'Tu RUN no es válido. Revisa que esté bien escrito en tu perfil del curso y avisa a tu OTEC.',
+    guidance:
+      'El RUN del alumno no tiene formato xxxxxxxx-x o su dígito verificador no corresponde. Corríjalo en el LMS.',
     reportToSence: false,
   },
   {
@@ -104,7 +107,8 @@ const ENTRIES: SenceError[] = [
     code: 209,
     meaning: 'El Rut OTEC tiene formato incorrecto, o tiene el dígito verificador incorrecto.',
     message: `No pudimos enviar tus datos a SENCE por un problema de configuración. ${TELL_OTEC}`,
-    guidance: 'El RUT del OTEC registrado en el gateway no es válido. Corríjalo con `sence-gateway otec update`.',
+    guidance:
+      'El RUT del OTEC registrado en el gateway no es válido. Corríjalo con `sence-gateway otec update`.',
     reportToSence: false,
   },
   {
@@ -120,7 +124,8 @@ const ENTRIES: SenceError[] = [
     code: 212,
     meaning: 'El Token no está vigente.',
     message: `No pudimos registrar tu sesión por un problema de configuración. ${TELL_OTEC}`,
-    guidance: 'El Token fue dado de baja. Genere uno nuevo en https://sistemas.sence.cl/rts y actualícelo en el gateway.',
+    guidance:
+      'El Token fue dado de baja. Genere uno nuevo en https://sistemas.sence.cl/rts y actualícelo en el gateway.',
     reportToSence: false,
   },
   {
@@ -151,7 +156,8 @@ const ENTRIES: SenceError[] = [
     code: 303,
     meaning: 'El Token no existe, o su formato es incorrecto.',
     message: `No pudimos registrar tu sesión por un problema de configuración. ${TELL_OTEC}`,
-    guidance: 'SENCE no reconoce el Token. Cópielo de nuevo desde https://sistemas.sence.cl/rts, completo y sin espacios.',
+    guidance:
+      'SENCE no reconoce el Token. Cópielo de nuevo desde https://sistemas.sence.cl/rts, completo y sin espacios.',
     reportToSence: false,
   },
   {
@@ -181,7 +187,8 @@ const ENTRIES: SenceError[] = [
     code: 307,
     meaning: 'El Código Curso no tiene modalidad E-learning.',
     message: `El curso no está habilitado como e-learning en SENCE. ${TELL_OTEC}`,
-    guidance: 'El CodigoCurso no está aprobado en modalidad e-learning. Consulte con el OTIC o la Dirección Regional.',
+    guidance:
+      'El CodigoCurso no está aprobado en modalidad e-learning. Consulte con el OTIC o la Dirección Regional.',
     reportToSence: false,
   },
   {
@@ -195,9 +202,11 @@ const ENTRIES: SenceError[] = [
   },
   {
     code: 309,
-    meaning: 'Las fechas de ejecución comunicadas para el Código Curso no corresponden a la fecha actual.',
+    meaning:
+      'Las fechas de ejecución comunicadas para el Código Curso no corresponden a la fecha actual.',
     message: 'SENCE indica que hoy no es una fecha de ejecución de este curso. Avisa a tu OTEC.',
-    guidance: 'La fecha actual está fuera de las fechas de ejecución comunicadas para el CodigoCurso. Revíselas con el OTIC.',
+    guidance:
+      'La fecha actual está fuera de las fechas de ejecución comunicadas para el CodigoCurso. Revíselas con el OTIC.',
     reportToSence: false,
   },
   {
@@ -209,7 +218,8 @@ const ENTRIES: SenceError[] = [
   },
   {
     code: 311,
-    meaning: 'Run ingresado en el Login de Clave Única no corresponde con Run alumno informado por el ejecutor.',
+    meaning:
+      'Run ingresado en el Login de Clave Única no corresponde con Run alumno informado por el ejecutor.',
     message:
       'El RUN con que ingresaste a ClaveÚnica no es el del alumno inscrito. Vuelve a intentarlo con tu propia ClaveÚnica.',
     guidance:
@@ -222,7 +232,8 @@ const ENTRIES: SenceError[] = [
     meaning: 'No se pudo completar la autenticación con Clave Única.',
     message:
       'No se pudo completar tu ingreso con ClaveÚnica. Vuelve a intentarlo; si olvidaste tu clave, recupérala en https://claveunica.gob.cl/.',
-    guidance: 'La autenticación con ClaveÚnica falló. El alumno puede reintentar o recuperar su clave en claveunica.gob.cl.',
+    guidance:
+      'La autenticación con ClaveÚnica falló. El alumno puede reintentar o recuperar su clave en claveunica.gob.cl.',
     reportToSence: false,
   },
   {
@@ -236,7 +247,9 @@ const ENTRIES: SenceError[] = [
   },
 ]
 
-export const SENCE_ERRORS: ReadonlyMap<number, SenceError> = new Map(ENTRIES.map((entry) => [entry.code, entry]))
+export const SENCE_ERRORS: ReadonlyMap<number, SenceError> = new Map(
+  ENTRIES.map((entry) => [entry.code, entry]),
+)
 
 /** Returns the table's entry for a code, or a generic entry for a code the table does not have. */
 export function describeSenceError(code: number | null): SenceError {

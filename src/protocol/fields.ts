@@ -101,7 +101,11 @@ const ENVIRONMENT_PATH: Record<Environment, string> = {
 }
 
 /** Returns the URL of a SENCE operation, such as https://sistemas.sence.cl/rcetest/Registro/IniciarSesion. */
-export function senceOperationUrl(baseUrl: string, environment: Environment, operation: Operation): string {
+export function senceOperationUrl(
+  baseUrl: string,
+  environment: Environment,
+  operation: Operation,
+): string {
   return `${baseUrl}${ENVIRONMENT_PATH[environment]}/${operation}`
 }
 
@@ -114,7 +118,10 @@ export function senceOperationPath(environment: Environment, operation: Operatio
 export const TICKET_LENGTH = 22
 
 /** Returns the gateway's UrlRetoma and UrlError for a ticket. */
-export function callbackUrls(publicBaseUrl: string, ticket: string): { UrlRetoma: string; UrlError: string } {
+export function callbackUrls(
+  publicBaseUrl: string,
+  ticket: string,
+): { UrlRetoma: string; UrlError: string } {
   return {
     UrlRetoma: `${publicBaseUrl}/cb/${ticket}/ok`,
     UrlError: `${publicBaseUrl}/cb/${ticket}/err`,

@@ -50,7 +50,11 @@ export function checkRequestFields(
 
   if (isBlank('Token')) add('Token', 200, 'El Token del OTEC es obligatorio.')
   else if (value('Token').length > MAX_LENGTH.Token)
-    add('Token', 303, `El Token tiene ${value('Token').length} caracteres; el máximo es ${MAX_LENGTH.Token}.`)
+    add(
+      'Token',
+      303,
+      `El Token tiene ${value('Token').length} caracteres; el máximo es ${MAX_LENGTH.Token}.`,
+    )
 
   const line = checkLine(value('LineaCapacitacion'), add)
   checkCodSence(value('CodSence'), line, environment, add)
@@ -61,7 +65,8 @@ export function checkRequestFields(
   else checkMaxLength(value('IdSesionAlumno'), 'IdSesionAlumno', 200, add)
 
   if (operation === 'CerrarSesion') {
-    if (isBlank('IdSesionSence')) add('IdSesionSence', 200, 'IdSesionSence es obligatorio para cerrar la sesión.')
+    if (isBlank('IdSesionSence'))
+      add('IdSesionSence', 200, 'IdSesionSence es obligatorio para cerrar la sesión.')
     else checkMaxLength(value('IdSesionSence'), 'IdSesionSence', 200, add)
   }
 
@@ -73,7 +78,12 @@ export function checkRequestFields(
 
 type AddViolation = (field: RequestFieldName, senceCode: number, detail: string) => void
 
-function checkRut(raw: string, field: 'RutOtec' | 'RunAlumno', code: number, add: AddViolation): void {
+function checkRut(
+  raw: string,
+  field: 'RutOtec' | 'RunAlumno',
+  code: number,
+  add: AddViolation,
+): void {
   const label = field === 'RutOtec' ? 'El RUT del OTEC' : 'El RUN del alumno'
   if (raw.trim() === '') {
     add(field, 200, `${label} es obligatorio.`)
@@ -81,8 +91,10 @@ function checkRut(raw: string, field: 'RutOtec' | 'RunAlumno', code: number, add
   }
   // The manual does not say whether SENCE takes a lower-case k; public integrations send one.
   const problem = runProblem(raw.trim().toUpperCase())
-  if (problem === 'format') add(field, code, `${label} debe tener formato xxxxxxxx-x (recibido: "${raw}").`)
-  if (problem === 'check_digit') add(field, code, `${label} tiene un dígito verificador incorrecto (recibido: "${raw}").`)
+  if (problem === 'format')
+    add(field, code, `${label} debe tener formato xxxxxxxx-x (recibido: "${raw}").`)
+  if (problem === 'check_digit')
+    add(field, code, `${label} tiene un dígito verificador incorrecto (recibido: "${raw}").`)
 }
 
 function checkLine(raw: string, add: AddViolation): number | null {
@@ -102,11 +114,20 @@ function checkLine(raw: string, add: AddViolation): number | null {
   return line
 }
 
-function checkCodSence(raw: string, line: number | null, environment: Environment, add: AddViolation): void {
+function checkCodSence(
+  raw: string,
+  line: number | null,
+  environment: Environment,
+  add: AddViolation,
+): void {
   const value = raw.trim()
   if (line === 1) {
     if (value !== '')
-      add('CodSence', 204, 'En Programas Sociales (línea 1) CodSence va en blanco; ¿el curso es de otra línea?')
+      add(
+        'CodSence',
+        204,
+        'En Programas Sociales (línea 1) CodSence va en blanco; ¿el curso es de otra línea?',
+      )
     return
   }
   if (value === '') {
@@ -115,14 +136,27 @@ function checkCodSence(raw: string, line: number | null, environment: Environmen
   }
   if (value === TEST_COURSE_CODE) {
     if (environment === 'production')
-      add('CodSence', 204, 'El valor -1 en CodSence sólo se acepta en el ambiente de pruebas de SENCE.')
+      add(
+        'CodSence',
+        204,
+        'El valor -1 en CodSence sólo se acepta en el ambiente de pruebas de SENCE.',
+      )
     return
   }
   if (value.length !== COD_SENCE_LENGTH || /\s/.test(value))
-    add('CodSence', 204, `CodSence debe tener ${COD_SENCE_LENGTH} caracteres sin espacios; se recibió "${raw}".`)
+    add(
+      'CodSence',
+      204,
+      `CodSence debe tener ${COD_SENCE_LENGTH} caracteres sin espacios; se recibió "${raw}".`,
+    )
 }
 
-function checkCodigoCurso(raw: string, line: number | null, environment: Environment, add: AddViolation): void {
+function checkCodigoCurso(
+  raw: string,
+  line: number | null,
+  environment: Environment,
+  add: AddViolation,
+): void {
   const value = raw.trim()
   if (value === '') {
     add('CodigoCurso', 200, 'CodigoCurso es obligatorio.')
@@ -130,11 +164,19 @@ function checkCodigoCurso(raw: string, line: number | null, environment: Environ
   }
   if (value === TEST_COURSE_CODE) {
     if (environment === 'production')
-      add('CodigoCurso', 205, 'El valor -1 en CodigoCurso sólo se acepta en el ambiente de pruebas de SENCE.')
+      add(
+        'CodigoCurso',
+        205,
+        'El valor -1 en CodigoCurso sólo se acepta en el ambiente de pruebas de SENCE.',
+      )
     return
   }
   if (value.length > MAX_LENGTH.CodigoCurso) {
-    add('CodigoCurso', 205, `CodigoCurso tiene ${value.length} caracteres; el máximo es ${MAX_LENGTH.CodigoCurso}.`)
+    add(
+      'CodigoCurso',
+      205,
+      `CodigoCurso tiene ${value.length} caracteres; el máximo es ${MAX_LENGTH.CodigoCurso}.`,
+    )
     return
   }
   if (line !== 6 && value.length < CODIGO_CURSO_MIN_LENGTH)
@@ -145,12 +187,23 @@ function checkCodigoCurso(raw: string, line: number | null, environment: Environ
     )
 }
 
-function checkMaxLength(raw: string, field: 'IdSesionAlumno' | 'IdSesionSence', code: number, add: AddViolation): void {
+function checkMaxLength(
+  raw: string,
+  field: 'IdSesionAlumno' | 'IdSesionSence',
+  code: number,
+  add: AddViolation,
+): void {
   const max = MAX_LENGTH[field]
-  if (raw.length > max) add(field, code, `${field} tiene ${raw.length} caracteres; el máximo es ${max}.`)
+  if (raw.length > max)
+    add(field, code, `${field} tiene ${raw.length} caracteres; el máximo es ${max}.`)
 }
 
-function checkCallbackUrl(raw: string, field: 'UrlRetoma' | 'UrlError', code: number, add: AddViolation): void {
+function checkCallbackUrl(
+  raw: string,
+  field: 'UrlRetoma' | 'UrlError',
+  code: number,
+  add: AddViolation,
+): void {
   if (raw.trim() === '') {
     add(field, 201, `${field} es obligatoria.`)
     return
@@ -159,7 +212,8 @@ function checkCallbackUrl(raw: string, field: 'UrlRetoma' | 'UrlError', code: nu
     add(field, code, `${field} tiene ${raw.length} caracteres; el máximo es ${MAX_LENGTH[field]}.`)
     return
   }
-  if (!isHttpUrl(raw)) add(field, code, `${field} debe ser una URL http o https completa; se recibió "${raw}".`)
+  if (!isHttpUrl(raw))
+    add(field, code, `${field} debe ser una URL http o https completa; se recibió "${raw}".`)
 }
 
 function isHttpUrl(value: string): boolean {

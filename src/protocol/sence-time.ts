@@ -39,7 +39,8 @@ function zoneOf(zonaHoraria: string): Zone | null {
   const text = zonaHoraria.trim()
   if (text === '') return null
   if (IANAZone.isValidZone(text)) return IANAZone.create(text)
-  const offset = FixedOffsetZone.parseSpecifier(text) ?? FixedOffsetZone.parseSpecifier(`UTC${text}`)
+  const offset =
+    FixedOffsetZone.parseSpecifier(text) ?? FixedOffsetZone.parseSpecifier(`UTC${text}`)
   return offset !== null && offset.isValid ? offset : null
 }
 

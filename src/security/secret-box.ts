@@ -49,13 +49,18 @@ export function createSecretBox(encryptionKeys: string): SecretBox {
       const { keyId, payload } = splitSealed(sealed)
       const key = keys.get(keyId)
       if (key === undefined)
-        throw new Error(`sealed value uses encryption key "${keyId}", which is not in ENCRYPTION_KEYS`)
+        throw new Error(
+          `sealed value uses encryption key "${keyId}", which is not in ENCRYPTION_KEYS`,
+        )
       const bytes = Buffer.from(payload, 'base64url')
       if (bytes.length < NONCE_BYTES + TAG_BYTES) throw new Error('sealed value is truncated')
       const decipher = createDecipheriv(ALGORITHM, key, bytes.subarray(0, NONCE_BYTES))
       decipher.setAAD(Buffer.from(keyId))
       decipher.setAuthTag(bytes.subarray(NONCE_BYTES, NONCE_BYTES + TAG_BYTES))
-      const plaintext = Buffer.concat([decipher.update(bytes.subarray(NONCE_BYTES + TAG_BYTES)), decipher.final()])
+      const plaintext = Buffer.concat([
+        decipher.update(bytes.subarray(NONCE_BYTES + TAG_BYTES)),
+        decipher.final(),
+      ])
       return plaintext.toString('utf8')
     },
 
@@ -66,20 +71,27 @@ export function createSecretBox(encryptionKeys: string): SecretBox {
 }
 
 /** Generates a new `keyId:base64key` entry for ENCRYPTION_KEYS. */
-export function generateEncryptionKey(keyId: string = `k${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`): string {
+export function generateEncryptionKey(
+  keyId: string = `k${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`,
+): string {
   return `${keyId}:${randomBytes(KEY_BYTES).toString('base64')}`
 }
 
 function parseKeys(encryptionKeys: string): Map<string, Buffer> {
   const keys = new Map<string, Buffer>()
-  for (const [index, entry] of encryptionKeys.split(',').map((part) => part.trim()).entries()) {
+  for (const [index, entry] of encryptionKeys
+    .split(',')
+    .map((part) => part.trim())
+    .entries()) {
     const separator = entry.indexOf(':')
     const keyId = entry.slice(0, separator)
     const key = Buffer.from(entry.slice(separator + 1), 'base64')
     if (separator <= 0 || !/^[A-Za-z0-9_-]+$/.test(keyId))
       throw new Error(`ENCRYPTION_KEYS: entry ${index + 1} must look like keyId:base64key`)
     if (key.length !== KEY_BYTES)
-      throw new Error(`ENCRYPTION_KEYS: key "${keyId}" must be ${KEY_BYTES} bytes in base64 (got ${key.length} bytes)`)
+      throw new Error(
+        `ENCRYPTION_KEYS: key "${keyId}" must be ${KEY_BYTES} bytes in base64 (got ${key.length} bytes)`,
+      )
     if (keys.has(keyId)) throw new Error(`ENCRYPTION_KEYS: key id "${keyId}" appears twice`)
     keys.set(keyId, key)
   }

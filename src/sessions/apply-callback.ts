@@ -46,7 +46,11 @@ export type CallbackOutcome =
  * stale tickets, fields that differ from the intent) is stored as an event
  * and changes nothing.
  */
-export async function applyCallback(prisma: PrismaClient, request: CallbackRequest, now: Date = new Date()): Promise<CallbackOutcome> {
+export async function applyCallback(
+  prisma: PrismaClient,
+  request: CallbackRequest,
+  now: Date = new Date(),
+): Promise<CallbackOutcome> {
   const parsed = parseCallback(request.form)
   const rawFields = request.form as Prisma.InputJsonValue
   const requestInfo = { endpoint: request.endpoint, ...request.provenance } as Prisma.InputJsonValue
@@ -65,74 +69,134 @@ export async function applyCallback(prisma: PrismaClient, request: CallbackReque
     })
 
   const ticket = isTicketShaped(request.ticket)
-    ? await prisma.ticket.findUnique({ where: { ticketHash: sha256Hex(request.ticket) }, include: { session: true } })
+    ? await prisma.ticket.findUnique({
+        where: { ticketHash: sha256Hex(request.ticket) },
+        include: { session: true },
+      })
     : null
   if (ticket === null) {
     await record('callback_rejected', null, null, 'unknown ticket')
-    return { kind: 'rejected', reason: 'unknown', sessionId: null, mismatchedFields: [], returnUrl: null }
+    return {
+      kind: 'rejected',
+      reason: 'unknown',
+      sessionId: null,
+      mismatchedFields: [],
+      returnUrl: null,
+    }
   }
   const { session } = ticket
 
   if (ticket.status === 'used') {
-    await record('callback_duplicate', session, ticket, `duplicate of the ${ticket.result} callback`)
+    await record(
+      'callback_duplicate',
+      session,
+      ticket,
+      `duplicate of the ${ticket.result} callback`,
+    )
     return duplicateOutcome(ticket, session)
   }
-  const stale = ticket.status === 'superseded' ? 'superseded' : isExpired(ticket, session, now) ? 'expired' : null
+  const stale =
+    ticket.status === 'superseded'
+      ? 'superseded'
+      : isExpired(ticket, session, now)
+        ? 'expired'
+        : null
   if (stale !== null) {
     await record('callback_rejected', session, ticket, `${stale} ticket`)
-    return { kind: 'rejected', reason: stale, sessionId: session.id, mismatchedFields: [], returnUrl: ticket.returnUrl }
+    return {
+      kind: 'rejected',
+      reason: stale,
+      sessionId: session.id,
+      mismatchedFields: [],
+      returnUrl: ticket.returnUrl,
+    }
   }
 
   const mismatchedFields = findMismatches(parsed, session, ticket.kind)
   if (mismatchedFields.length > 0) {
-    await record('callback_mismatch', session, ticket, `fields differ from the intent: ${mismatchedFields.join(', ')}`)
-    return { kind: 'rejected', reason: 'mismatch', sessionId: session.id, mismatchedFields, returnUrl: ticket.returnUrl }
+    await record(
+      'callback_mismatch',
+      session,
+      ticket,
+      `fields differ from the intent: ${mismatchedFields.join(', ')}`,
+    )
+    return {
+      kind: 'rejected',
+      reason: 'mismatch',
+      sessionId: session.id,
+      mismatchedFields,
+      returnUrl: ticket.returnUrl,
+    }
   }
 
   const failed = parsed.isError || request.endpoint === 'err'
   const result: CallbackResult =
-    ticket.kind === 'start' ? (failed ? 'start_failed' : 'started') : failed ? 'close_failed' : 'closed'
+    ticket.kind === 'start'
+      ? failed
+        ? 'start_failed'
+        : 'started'
+      : failed
+        ? 'close_failed'
+        : 'closed'
 
-  const applied = await prisma.$transaction(async (tx) => {
-    const claimed = await tx.ticket.updateMany({
-      where: { id: ticket.id, status: 'issued' },
-      data: { status: 'used', usedAt: now, result, glosaError: parsed.glosaError },
-    })
-    if (claimed.count === 0) return null
+  const applied = await prisma
+    .$transaction(async (tx) => {
+      const claimed = await tx.ticket.updateMany({
+        where: { id: ticket.id, status: 'issued' },
+        data: { status: 'used', usedAt: now, result, glosaError: parsed.glosaError },
+      })
+      if (claimed.count === 0) return null
 
-    const moved = await tx.session.updateMany({
-      where: { id: session.id, status: ticket.kind === 'start' ? 'pending' : 'closing' },
-      data: sessionChanges(result, parsed, session, now),
-    })
-    if (moved.count === 0) throw new StaleSessionError()
+      const moved = await tx.session.updateMany({
+        where: { id: session.id, status: ticket.kind === 'start' ? 'pending' : 'closing' },
+        data: sessionChanges(result, parsed, session, now),
+      })
+      if (moved.count === 0) throw new StaleSessionError()
 
-    await tx.sessionEvent.create({
-      data: {
-        sessionId: session.id,
-        ticketId: ticket.id,
-        type: 'callback_applied',
-        fields: rawFields,
-        request: requestInfo,
-        detail: result,
-        createdAt: now,
-      },
+      await tx.sessionEvent.create({
+        data: {
+          sessionId: session.id,
+          ticketId: ticket.id,
+          type: 'callback_applied',
+          fields: rawFields,
+          request: requestInfo,
+          detail: result,
+          createdAt: now,
+        },
+      })
+      const updated = await tx.session.findUniqueOrThrow({ where: { id: session.id } })
+      await notify(tx, updated, result, now)
+      return updated
     })
-    const updated = await tx.session.findUniqueOrThrow({ where: { id: session.id } })
-    await notify(tx, updated, result, now)
-    return updated
-  }).catch((error: unknown) => {
-    if (error instanceof StaleSessionError) return 'stale' as const
-    throw error
-  })
+    .catch((error: unknown) => {
+      if (error instanceof StaleSessionError) return 'stale' as const
+      throw error
+    })
 
   if (applied === 'stale') {
-    await record('callback_rejected', session, ticket, 'session no longer waiting for this callback')
-    return { kind: 'rejected', reason: 'expired', sessionId: session.id, mismatchedFields: [], returnUrl: ticket.returnUrl }
+    await record(
+      'callback_rejected',
+      session,
+      ticket,
+      'session no longer waiting for this callback',
+    )
+    return {
+      kind: 'rejected',
+      reason: 'expired',
+      sessionId: session.id,
+      mismatchedFields: [],
+      returnUrl: ticket.returnUrl,
+    }
   }
   if (applied === null) {
     // Another request used the ticket between the read and the update: this one is its duplicate.
     const winner = await prisma.ticket.findUniqueOrThrow({ where: { id: ticket.id } })
-    await record('callback_duplicate', session, winner, `duplicate of the ${winner.result} callback`)
+    await record(
+      'callback_duplicate',
+      session,
+      winner,
+      `duplicate of the ${winner.result} callback`,
+    )
     return duplicateOutcome(winner, session)
   }
 
@@ -153,7 +217,8 @@ function isExpired(ticket: Ticket, session: Session, now: Date): boolean {
 
 function duplicateOutcome(ticket: Ticket, session: Session): CallbackOutcome {
   const result = (ticket.result ?? 'start_failed') as CallbackResult
-  const errorCodes = ticket.glosaError === null ? [] : parseCallback({ GlosaError: ticket.glosaError }).errorCodes
+  const errorCodes =
+    ticket.glosaError === null ? [] : parseCallback({ GlosaError: ticket.glosaError }).errorCodes
   return {
     kind: 'duplicate',
     sessionId: session.id,
@@ -207,11 +272,17 @@ function sessionChanges(
         errorCodes: [],
       }
     case 'start_failed':
-      return { status: 'start_failed', startFechaHora: fechaHora, startZonaHoraria: zonaHoraria, errorCodes: parsed.errorCodes }
+      return {
+        status: 'start_failed',
+        startFechaHora: fechaHora,
+        startZonaHoraria: zonaHoraria,
+        errorCodes: parsed.errorCodes,
+      }
     case 'closed': {
       // The manual describes the close's FechaHora as the session's start, and
       // some senders do send that: trust it only when it is after the start.
-      const laterThanStart = time.instant !== null && (session.startedAt === null || time.instant > session.startedAt)
+      const laterThanStart =
+        time.instant !== null && (session.startedAt === null || time.instant > session.startedAt)
       return {
         status: 'closed',
         closedAt: laterThanStart ? time.instant : now,
@@ -223,11 +294,21 @@ function sessionChanges(
       }
     }
     case 'close_failed':
-      return { status: 'close_failed', closeFechaHora: fechaHora, closeZonaHoraria: zonaHoraria, errorCodes: parsed.errorCodes }
+      return {
+        status: 'close_failed',
+        closeFechaHora: fechaHora,
+        closeZonaHoraria: zonaHoraria,
+        errorCodes: parsed.errorCodes,
+      }
   }
 }
 
-async function notify(tx: Transaction, session: Session, result: CallbackResult, now: Date): Promise<void> {
+async function notify(
+  tx: Transaction,
+  session: Session,
+  result: CallbackResult,
+  now: Date,
+): Promise<void> {
   await recordWebhookEvent(tx, {
     otecId: session.otecId,
     sessionId: session.id,
@@ -248,6 +329,7 @@ export function returnLocation(
   const url = new URL(returnUrl)
   url.searchParams.set('session', sessionId)
   url.searchParams.set('result', result)
-  if (result === 'start_failed' || result === 'close_failed') url.searchParams.set('error', errorCodes.join(';'))
+  if (result === 'start_failed' || result === 'close_failed')
+    url.searchParams.set('error', errorCodes.join(';'))
   return url.href
 }

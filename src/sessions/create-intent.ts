@@ -10,8 +10,7 @@ export interface IntentSettings {
 }
 
 export type CreateIntentResult =
-  | { ok: true; session: Session; startUrl: string }
-  | { ok: false; errors: FieldError[] }
+  { ok: true; session: Session; startUrl: string } | { ok: false; errors: FieldError[] }
 
 /**
  * Creates a login intent: a pending session and the ticket of its start,
@@ -27,7 +26,12 @@ export async function createLoginIntent(
 ): Promise<CreateIntentResult> {
   const validation = validateLoginIntent(
     body,
-    { rut: otec.rut, senceToken, environment: otec.environment, maxSessionMinutes: otec.maxSessionMinutes },
+    {
+      rut: otec.rut,
+      senceToken,
+      environment: otec.environment,
+      maxSessionMinutes: otec.maxSessionMinutes,
+    },
     settings.publicBaseUrl,
   )
   if (!validation.ok) return validation

@@ -1,6 +1,11 @@
 import type { PrismaClient } from '../persistence/database.ts'
 import type { Session, Ticket } from '../persistence/generated/client.ts'
-import { callbackUrls, senceOperationUrl, type Environment, type Operation } from '../protocol/fields.ts'
+import {
+  callbackUrls,
+  senceOperationUrl,
+  type Environment,
+  type Operation,
+} from '../protocol/fields.ts'
 import { isTicketShaped, sha256Hex } from '../security/random-tokens.ts'
 import type { SecretBox } from '../security/secret-box.ts'
 
@@ -28,7 +33,9 @@ export type Launch =
 
 /** Returns where SENCE is for an environment: the simulator stands in for the test environment when it is on. */
 export function senceBaseFor(settings: LaunchSettings, environment: Environment): string {
-  return settings.simulator && environment === 'test' ? `${settings.publicBaseUrl}/simulator` : settings.senceBaseUrl
+  return settings.simulator && environment === 'test'
+    ? `${settings.publicBaseUrl}/simulator`
+    : settings.senceBaseUrl
 }
 
 /**
@@ -43,7 +50,8 @@ export async function prepareLaunch(
   ticketValue: string,
   now: Date = new Date(),
 ): Promise<Launch> {
-  if (!isTicketShaped(ticketValue)) return { ok: false, reason: 'unknown', session: null, ticket: null }
+  if (!isTicketShaped(ticketValue))
+    return { ok: false, reason: 'unknown', session: null, ticket: null }
 
   const ticket = await prisma.ticket.findUnique({
     where: { ticketHash: sha256Hex(ticketValue) },
@@ -67,13 +75,23 @@ export async function prepareLaunch(
   const { Token: _token, ...recorded } = fields
   const masked = { ...recorded, ...callbackUrls(settings.publicBaseUrl, '[ticket]') }
   await prisma.sessionEvent.create({
-    data: { sessionId: session.id, ticketId: ticket.id, type: 'launch_page_served', fields: masked, createdAt: now },
+    data: {
+      sessionId: session.id,
+      ticketId: ticket.id,
+      type: 'launch_page_served',
+      fields: masked,
+      createdAt: now,
+    },
   })
 
   return {
     ok: true,
     operation,
-    action: senceOperationUrl(senceBaseFor(settings, ticket.environment), ticket.environment, operation),
+    action: senceOperationUrl(
+      senceBaseFor(settings, ticket.environment),
+      ticket.environment,
+      operation,
+    ),
     fields,
     session,
   }
@@ -82,7 +100,8 @@ export async function prepareLaunch(
 function ticketRejection(ticket: Ticket, session: Session, now: Date): TicketRejection | null {
   if (ticket.status === 'used') return 'used'
   if (ticket.status === 'superseded') return 'superseded'
-  if (ticket.status === 'expired' || ticket.expiresAt <= now || session.status === 'expired') return 'expired'
+  if (ticket.status === 'expired' || ticket.expiresAt <= now || session.status === 'expired')
+    return 'expired'
   return null
 }
 

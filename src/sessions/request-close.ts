@@ -1,10 +1,16 @@
+import { z } from 'zod'
 import type { PrismaClient } from '../persistence/database.ts'
 import type { Otec, Session } from '../persistence/generated/client.ts'
 import { generateTicket, sha256Hex } from '../security/random-tokens.ts'
 import type { IntentSettings } from './create-intent.ts'
 import { CLOSABLE_STATUSES } from './session-status.ts'
 import { isUuid } from './session-id.ts'
-import { checkReturnUrl, type FieldError, isPlainObject } from './validate-intent.ts'
+import { checkReturnUrl, type FieldError, isPlainObject, shapeErrors } from './validate-intent.ts'
+
+/** The JSON shape of a close body: every key is optional. */
+export const closeBodySchema = z.strictObject({
+  returnUrl: z.string().nullable().optional(),
+})
 
 export type RequestCloseResult =
   | { ok: true; session: Session; closeUrl: string }
@@ -33,12 +39,15 @@ export async function requestClose(
   if (body !== undefined && body !== null) {
     if (!isPlainObject(body)) {
       errors.push({ field: '', senceCode: null, detail: 'El cuerpo debe ser un objeto JSON.' })
-    } else if (body['returnUrl'] !== undefined && body['returnUrl'] !== null) {
-      returnUrl = checkReturnUrl(body['returnUrl'], errors) ?? returnUrl
+    } else {
+      errors.push(...shapeErrors(closeBodySchema, body, {}))
+      if (typeof body['returnUrl'] === 'string')
+        returnUrl = checkReturnUrl(body['returnUrl'], errors) ?? returnUrl
     }
   }
   if (errors.length > 0) return { ok: false, reason: 'invalid', errors }
-  if (!CLOSABLE_STATUSES.includes(session.status)) return { ok: false, reason: 'not_closable', session }
+  if (!CLOSABLE_STATUSES.includes(session.status))
+    return { ok: false, reason: 'not_closable', session }
 
   const ticket = generateTicket()
   const now = new Date()
@@ -66,7 +75,9 @@ export async function requestClose(
         expiresAt,
       },
     })
-    await tx.sessionEvent.create({ data: { sessionId: session.id, type: 'close_requested', createdAt: now } })
+    await tx.sessionEvent.create({
+      data: { sessionId: session.id, type: 'close_requested', createdAt: now },
+    })
     return tx.session.findUniqueOrThrow({ where: { id: session.id } })
   })
 

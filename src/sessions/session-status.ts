@@ -26,7 +26,9 @@ export const TRANSITIONS: Readonly<Record<SessionStatus, readonly SessionStatus[
 
 /** Returns the statuses from which a session may move to `to`. */
 export function statusesLeadingTo(to: SessionStatus): SessionStatus[] {
-  return (Object.keys(TRANSITIONS) as SessionStatus[]).filter((from) => TRANSITIONS[from].includes(to))
+  return (Object.keys(TRANSITIONS) as SessionStatus[]).filter((from) =>
+    TRANSITIONS[from].includes(to),
+  )
 }
 
 export function canTransition(from: SessionStatus, to: SessionStatus): boolean {

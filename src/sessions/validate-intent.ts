@@ -37,7 +37,8 @@ export interface ValidLoginIntent {
   metadata: Record<string, unknown> | null
 }
 
-export type IntentValidation = { ok: true; value: ValidLoginIntent } | { ok: false; errors: FieldError[] }
+export type IntentValidation =
+  { ok: true; value: ValidLoginIntent } | { ok: false; errors: FieldError[] }
 
 /** The API's names of SENCE's request fields. */
 const API_FIELD: Record<RequestFieldName, string> = {
@@ -92,9 +93,16 @@ const SENCE_CODE_OF_FIELD: Record<string, number> = {
  * Validates a create-session body against SENCE's rules and the gateway's.
  * Every error is returned at once, so that the LMS can fix them in one go.
  */
-export function validateLoginIntent(body: unknown, otec: OtecForIntent, publicBaseUrl: string): IntentValidation {
+export function validateLoginIntent(
+  body: unknown,
+  otec: OtecForIntent,
+  publicBaseUrl: string,
+): IntentValidation {
   if (!isPlainObject(body)) {
-    return { ok: false, errors: [{ field: '', senceCode: null, detail: 'El cuerpo debe ser un objeto JSON.' }] }
+    return {
+      ok: false,
+      errors: [{ field: '', senceCode: null, detail: 'El cuerpo debe ser un objeto JSON.' }],
+    }
   }
   const errors: FieldError[] = shapeErrors(loginIntentBodySchema, body, SENCE_CODE_OF_FIELD)
   // Fields of the wrong type were reported above; the rules below see them as absent.
@@ -120,11 +128,19 @@ export function validateLoginIntent(body: unknown, otec: OtecForIntent, publicBa
   const fieldsWithTypeErrors = new Set(errors.map((error) => error.field))
   for (const violation of checkRequestFields(senceFields, otec.environment, 'IniciarSesion')) {
     const field = API_FIELD[violation.field]
-    if (!fieldsWithTypeErrors.has(field)) errors.push({ field, senceCode: violation.senceCode, detail: violation.detail })
+    if (!fieldsWithTypeErrors.has(field))
+      errors.push({ field, senceCode: violation.senceCode, detail: violation.detail })
   }
 
-  const returnUrl = input.returnUrl === undefined || input.returnUrl === null ? null : checkReturnUrl(input.returnUrl, errors)
-  const maxDurationMinutes = checkMaxDuration(input.maxDurationMinutes, otec.maxSessionMinutes, errors)
+  const returnUrl =
+    input.returnUrl === undefined || input.returnUrl === null
+      ? null
+      : checkReturnUrl(input.returnUrl, errors)
+  const maxDurationMinutes = checkMaxDuration(
+    input.maxDurationMinutes,
+    otec.maxSessionMinutes,
+    errors,
+  )
   const metadata = checkMetadata(input.metadata, errors)
 
   if (errors.length > 0) return { ok: false, errors }
@@ -144,18 +160,31 @@ export function validateLoginIntent(body: unknown, otec: OtecForIntent, publicBa
 }
 
 /** Turns a zod schema's issues on a body into field errors, in Spanish, with each field's SENCE code. */
-export function shapeErrors(schema: z.ZodType, body: unknown, senceCodes: Record<string, number>): FieldError[] {
+export function shapeErrors(
+  schema: z.ZodType,
+  body: unknown,
+  senceCodes: Record<string, number>,
+): FieldError[] {
   const parsed = schema.safeParse(body)
   if (parsed.success) return []
   const errors: FieldError[] = []
   for (const issue of parsed.error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) errors.push({ field: key, senceCode: null, detail: `El campo ${key} no existe en esta API.` })
+      for (const key of issue.keys)
+        errors.push({
+          field: key,
+          senceCode: null,
+          detail: `El campo ${key} no existe en esta API.`,
+        })
       continue
     }
     const field = issue.path.map(String).join('.')
     const root = String(issue.path[0] ?? '')
-    errors.push({ field, senceCode: senceCodes[root] ?? null, detail: `${field} ${expectedTypeInSpanish(issue)}.` })
+    errors.push({
+      field,
+      senceCode: senceCodes[root] ?? null,
+      detail: `${field} ${expectedTypeInSpanish(issue)}.`,
+    })
   }
   return errors
 }
@@ -187,28 +216,48 @@ function pickValid<T extends z.ZodObject>(schema: T, body: Record<string, unknow
 }
 
 /** Checks a return URL that was given. Which origins an OTEC may use is checked by the caller. */
-export function checkReturnUrl(value: unknown, errors: FieldError[], field = 'returnUrl'): string | null {
+export function checkReturnUrl(
+  value: unknown,
+  errors: FieldError[],
+  field = 'returnUrl',
+): string | null {
   if (typeof value !== 'string' || value.trim() === '') {
     errors.push({ field, senceCode: null, detail: `${field} debe ser un texto con una URL.` })
     return null
   }
   if (value.length > RETURN_URL_MAX_LENGTH) {
-    errors.push({ field, senceCode: null, detail: `${field} tiene ${value.length} caracteres; el máximo es ${RETURN_URL_MAX_LENGTH}.` })
+    errors.push({
+      field,
+      senceCode: null,
+      detail: `${field} tiene ${value.length} caracteres; el máximo es ${RETURN_URL_MAX_LENGTH}.`,
+    })
     return null
   }
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    errors.push({ field, senceCode: null, detail: `${field} debe ser una URL absoluta (https://...); se recibió "${value}".` })
+    errors.push({
+      field,
+      senceCode: null,
+      detail: `${field} debe ser una URL absoluta (https://...); se recibió "${value}".`,
+    })
     return null
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    errors.push({ field, senceCode: null, detail: `${field} debe usar https; se recibió "${url.protocol}".` })
+    errors.push({
+      field,
+      senceCode: null,
+      detail: `${field} debe usar https; se recibió "${url.protocol}".`,
+    })
     return null
   }
   if (url.username !== '' || url.password !== '') {
-    errors.push({ field, senceCode: null, detail: `${field} no puede llevar usuario ni contraseña.` })
+    errors.push({
+      field,
+      senceCode: null,
+      detail: `${field} no puede llevar usuario ni contraseña.`,
+    })
     return null
   }
   return url.href
@@ -235,7 +284,11 @@ function checkMetadata(value: unknown, errors: FieldError[]): Record<string, unk
   }
   const size = Buffer.byteLength(JSON.stringify(value))
   if (size > METADATA_MAX_BYTES) {
-    errors.push({ field: 'metadata', senceCode: null, detail: `metadata ocupa ${size} bytes; el máximo es ${METADATA_MAX_BYTES}.` })
+    errors.push({
+      field: 'metadata',
+      senceCode: null,
+      detail: `metadata ocupa ${size} bytes; el máximo es ${METADATA_MAX_BYTES}.`,
+    })
     return null
   }
   return value

@@ -25,10 +25,17 @@ export interface SimulatorOptions {
 const ENVIRONMENT_BY_PATH: Record<string, Environment> = { rcetest: 'test', rce: 'production' }
 const OPERATIONS: readonly string[] = ['IniciarSesion', 'CerrarSesion']
 
-export async function simulatorPlugin(app: FastifyInstance, options: SimulatorOptions): Promise<void> {
+export async function simulatorPlugin(
+  app: FastifyInstance,
+  options: SimulatorOptions,
+): Promise<void> {
   app.removeAllContentTypeParsers()
   await app.register(formbody, { bodyLimit: 16 * 1024 })
-  const pageOptions = { helmet: { contentSecurityPolicy: { useDefaults: false, directives: simulatorPageDirectives() } } }
+  const pageOptions = {
+    helmet: {
+      contentSecurityPolicy: { useDefaults: false, directives: simulatorPageDirectives() },
+    },
+  }
 
   app.post<{ Params: { environment: string; operation: string } }>(
     '/:environment/Registro/:operation',
@@ -41,9 +48,15 @@ export async function simulatorPlugin(app: FastifyInstance, options: SimulatorOp
       const fields = parseCallback((request.body ?? {}) as RawForm).fields
       const violations = checkRequestFields(fields, environment, operation as Operation)
       const { Token: _token, ...kept } = fields
-      const simulated: SimulatedRequest = { environment, operation: operation as Operation, fields: kept }
+      const simulated: SimulatedRequest = {
+        environment,
+        operation: operation as Operation,
+        fields: kept,
+      }
 
-      if (violations.some((violation) => violation.senceCode === 201 || violation.senceCode === 203)) {
+      if (
+        violations.some((violation) => violation.senceCode === 201 || violation.senceCode === 203)
+      ) {
         return renderMessagePage(
           reply,
           {
@@ -59,20 +72,21 @@ export async function simulatorPlugin(app: FastifyInstance, options: SimulatorOp
       }
       if (violations.length > 0) {
         const codes = [...new Set(violations.map((violation) => violation.senceCode))].join(';')
-        request.log.info({ operation, environment, senceCodes: codes }, 'simulator rejected request')
+        request.log.info(
+          { operation, environment, senceCodes: codes },
+          'simulator rejected request',
+        )
         return postBack(reply, simulated, codes)
       }
       if (options.autoApprove) return postBack(reply, simulated, null)
 
-      return reply
-        .header('cache-control', 'no-store')
-        .view('simulator-claveunica.eta', {
-          action: '/simulator/claveunica',
-          request: Buffer.from(JSON.stringify(simulated)).toString('base64url'),
-          run: fields['RunAlumno'] ?? '',
-          outcomes: outcomeChoices(simulated.operation),
-          nonce: reply.cspNonce.script,
-        })
+      return reply.header('cache-control', 'no-store').view('simulator-claveunica.eta', {
+        action: '/simulator/claveunica',
+        request: Buffer.from(JSON.stringify(simulated)).toString('base64url'),
+        run: fields['RunAlumno'] ?? '',
+        outcomes: outcomeChoices(simulated.operation),
+        nonce: reply.cspNonce.script,
+      })
     },
   )
 
@@ -82,7 +96,11 @@ export async function simulatorPlugin(app: FastifyInstance, options: SimulatorOp
     if (simulated === null) {
       return renderMessagePage(
         reply,
-        { status: 400, title: 'Solicitud inválida', paragraphs: ['Falta el campo request de la simulación; vuelve a empezar desde el curso.'] },
+        {
+          status: 400,
+          title: 'Solicitud inválida',
+          paragraphs: ['Falta el campo request de la simulación; vuelve a empezar desde el curso.'],
+        },
         { simulation: true },
       )
     }
@@ -94,20 +112,27 @@ export async function simulatorPlugin(app: FastifyInstance, options: SimulatorOp
         {
           status: 200,
           title: 'Saliste de ClaveÚnica',
-          paragraphs: ['Como en SENCE, abandonar el ingreso no envía ninguna respuesta al curso: la sesión queda pendiente hasta que vence.'],
+          paragraphs: [
+            'Como en SENCE, abandonar el ingreso no envía ninguna respuesta al curso: la sesión queda pendiente hasta que vence.',
+          ],
         },
         { simulation: true },
       )
     }
     if (outcome === 'ok') {
-      const runMatches = normalizeRun(form['run'] ?? '') === normalizeRun(simulated.fields['RunAlumno'] ?? '')
+      const runMatches =
+        normalizeRun(form['run'] ?? '') === normalizeRun(simulated.fields['RunAlumno'] ?? '')
       return postBack(reply, simulated, runMatches ? null : '311')
     }
     const code = Number(outcome)
     if (!codesAfterLogin(simulated.operation).includes(code)) {
       return renderMessagePage(
         reply,
-        { status: 400, title: 'Respuesta inválida', paragraphs: [`"${outcome}" no es una respuesta que SENCE dé en este punto.`] },
+        {
+          status: 400,
+          title: 'Respuesta inválida',
+          paragraphs: [`"${outcome}" no es una respuesta que SENCE dé en este punto.`],
+        },
         { simulation: true },
       )
     }
@@ -119,7 +144,10 @@ export async function simulatorPlugin(app: FastifyInstance, options: SimulatorOp
 function postBack(reply: FastifyReply, simulated: SimulatedRequest, glosaError: string | null) {
   const target = glosaError === null ? simulated.fields['UrlRetoma'] : simulated.fields['UrlError']
   return renderAutopostPage(reply, {
-    title: glosaError === null ? 'SENCE registró la operación' : `SENCE respondió con el error ${glosaError}`,
+    title:
+      glosaError === null
+        ? 'SENCE registró la operación'
+        : `SENCE respondió con el error ${glosaError}`,
     paragraphs: ['Volviendo al curso…'],
     action: target ?? '',
     fields: answerFields(simulated, glosaError),

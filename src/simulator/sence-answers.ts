@@ -40,7 +40,8 @@ export function answerFields(
   now: Date = new Date(),
 ): Record<string, string> {
   const value = (name: string) => request.fields[name] ?? ''
-  const names = request.operation === 'IniciarSesion' ? START_CALLBACK_FIELD_NAMES : CLOSE_CALLBACK_FIELD_NAMES
+  const names =
+    request.operation === 'IniciarSesion' ? START_CALLBACK_FIELD_NAMES : CLOSE_CALLBACK_FIELD_NAMES
   const answer: Record<string, string> = {}
   for (const name of names) {
     if (name === 'IdSesionSence') answer[name] = glosaError === null ? generateIdSesionSence() : ''

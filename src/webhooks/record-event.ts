@@ -38,10 +38,20 @@ export interface RecordedWebhookEvent {
  */
 export async function recordWebhookEvent(
   tx: Transaction,
-  event: { otecId: string; sessionId: string | null; type: WebhookEventType; data: unknown; at?: Date },
+  event: {
+    otecId: string
+    sessionId: string | null
+    type: WebhookEventType
+    data: unknown
+    at?: Date
+  },
 ): Promise<RecordedWebhookEvent> {
   const at = event.at ?? new Date()
-  const payload: WebhookPayload = { type: event.type, timestamp: at.toISOString(), data: event.data }
+  const payload: WebhookPayload = {
+    type: event.type,
+    timestamp: at.toISOString(),
+    data: event.data,
+  }
   const eventId = generateWebhookId()
 
   const endpoints = await tx.webhookEndpoint.findMany({

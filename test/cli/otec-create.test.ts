@@ -10,10 +10,23 @@ t.test('otec create --json', async (t) => {
 
   const run = startGatewayProcess(
     [
-      'otec', 'create', '--rut', '76.543.210-3', '--name', 'OTEC Uno', '--environment', 'production',
-      '--sence-token', '12345678-1234-1234-1234-123456789',
-      '--webhook-url', 'https://lms.example.cl/hooks/sence',
-      '--return-origin', 'https://lms.example.cl', '--return-origin', 'https://campus.example.cl', '--json',
+      'otec',
+      'create',
+      '--rut',
+      '76.543.210-3',
+      '--name',
+      'OTEC Uno',
+      '--environment',
+      'production',
+      '--sence-token',
+      '12345678-1234-1234-1234-123456789',
+      '--webhook-url',
+      'https://lms.example.cl/hooks/sence',
+      '--return-origin',
+      'https://lms.example.cl',
+      '--return-origin',
+      'https://campus.example.cl',
+      '--json',
     ],
     environment,
   )
@@ -23,7 +36,10 @@ t.test('otec create --json', async (t) => {
   t.match(output.apiKey, /^sk_live_[A-Za-z0-9_-]{32}$/)
   t.match(output.webhookSecret, /^whsec_[A-Za-z0-9+/]{43}=$/)
 
-  const otec = await db.prisma.otec.findUniqueOrThrow({ where: { id: output.id }, include: { apiKeys: true, webhookEndpoints: true } })
+  const otec = await db.prisma.otec.findUniqueOrThrow({
+    where: { id: output.id },
+    include: { apiKeys: true, webhookEndpoints: true },
+  })
   t.equal(otec.rut, '76543210-3')
   t.equal(otec.environment, 'production')
   t.same(otec.returnOrigins, ['https://lms.example.cl', 'https://campus.example.cl'])
@@ -31,7 +47,10 @@ t.test('otec create --json', async (t) => {
   t.notMatch(otec.senceTokenSealed, /12345678-1234/, 'Token sealed at rest')
   t.equal(otec.webhookEndpoints[0]?.url, 'https://lms.example.cl/hooks/sence')
 
-  const again = startGatewayProcess(['otec', 'create', '--rut', '76543210-3', '--name', 'Otra', '--json'], environment)
+  const again = startGatewayProcess(
+    ['otec', 'create', '--rut', '76543210-3', '--name', 'Otra', '--json'],
+    environment,
+  )
   t.equal(await again.exited, 1)
   t.match(again.stderr(), /already exists/)
 })
@@ -44,11 +63,17 @@ t.test('otec create rejects bad input', async (t) => {
   t.equal(await missing.exited, 2)
   t.match(missing.stderr(), /--rut and --name are required/)
 
-  const badRut = startGatewayProcess(['otec', 'create', '--rut', '76543210-4', '--name', 'X', '--sence-token', 'T'], environment)
+  const badRut = startGatewayProcess(
+    ['otec', 'create', '--rut', '76543210-4', '--name', 'X', '--sence-token', 'T'],
+    environment,
+  )
   t.equal(await badRut.exited, 1)
   t.match(badRut.stderr(), /wrong check digit/)
 
-  const noToken = startGatewayProcess(['otec', 'create', '--rut', '76543210-3', '--name', 'X', '--environment', 'production'], environment)
+  const noToken = startGatewayProcess(
+    ['otec', 'create', '--rut', '76543210-3', '--name', 'X', '--environment', 'production'],
+    environment,
+  )
   t.equal(await noToken.exited, 2)
   t.match(noToken.stderr(), /needs its SENCE Token/)
   t.equal(await db.prisma.otec.count(), 0)

@@ -33,7 +33,14 @@ t.test('database mode turns simulator off', async (t) => {
 })
 
 t.test('switches accept on/off, 1/0, true/false', async (t) => {
-  for (const [value, expected] of [['on', true], ['OFF', false], ['1', true], ['0', false], ['true', true], ['False', false]] as const) {
+  for (const [value, expected] of [
+    ['on', true],
+    ['OFF', false],
+    ['1', true],
+    ['0', false],
+    ['true', true],
+    ['False', false],
+  ] as const) {
     t.equal(loadSettings({ SENCE_SIMULATOR: value }).simulator, expected, value)
   }
 })
@@ -53,7 +60,12 @@ t.test('callback URL of 101 characters rejected', async (t) => {
 })
 
 t.test('every bad setting listed at once', async (t) => {
-  const error = settingsError({ PORT: 'eighty', SENCE_SIMULATOR: 'maybe', PENDING_TTL_SECONDS: '-5', LOG_LEVEL: 'loud' })
+  const error = settingsError({
+    PORT: 'eighty',
+    SENCE_SIMULATOR: 'maybe',
+    PENDING_TTL_SECONDS: '-5',
+    LOG_LEVEL: 'loud',
+  })
   t.equal(error.problems.length, 4)
   t.match(error.message, /PORT: expected a whole number \(got "eighty"\)/)
   t.match(error.message, /SENCE_SIMULATOR: expected on\/off, 1\/0 or true\/false \(got "maybe"\)/)

@@ -27,13 +27,23 @@ t.test('embedded default runs a login and keeps its key', async (t) => {
   const apiKey = /demo API key:\s+(sk_test_\S+)/.exec(first.stderr())?.[1] as string
   t.match(apiKey, /^sk_test_/)
   t.match(first.stderr(), new RegExp(`try it:\\s+${base}/demo`))
-  t.equal(statSync(path.join(dataDir, 'demo-otec.json')).mode & 0o777, 0o600, 'key file readable by its owner only')
+  t.equal(
+    statSync(path.join(dataDir, 'demo-otec.json')).mode & 0o777,
+    0o600,
+    'key file readable by its owner only',
+  )
   t.equal(statSync(path.join(dataDir, 'encryption-keys')).mode & 0o777, 0o600)
 
   const created = await fetch(`${base}/v1/sessions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ runAlumno: '12345678-5', codSence: '-1', codigoCurso: '-1', lineaCapacitacion: 3, returnUrl: `${base}/demo/back` }),
+    body: JSON.stringify({
+      runAlumno: '12345678-5',
+      codSence: '-1',
+      codigoCurso: '-1',
+      lineaCapacitacion: 3,
+      returnUrl: `${base}/demo/back`,
+    }),
   })
   t.equal(created.status, 201)
   const session = (await created.json()) as { id: string; startUrl: string }
@@ -41,7 +51,11 @@ t.test('embedded default runs a login and keeps its key', async (t) => {
   const launch = onlyFormOf(await (await fetch(session.startUrl)).text())
   t.equal(launch.action, `${base}/simulator/rcetest/Registro/IniciarSesion`)
   const login = onlyFormOf(await (await postForm(launch.action, launch.fields)).text())
-  const answer = onlyFormOf(await (await postForm(new URL(login.action, base).href, { ...login.fields, outcome: 'ok' })).text())
+  const answer = onlyFormOf(
+    await (
+      await postForm(new URL(login.action, base).href, { ...login.fields, outcome: 'ok' })
+    ).text(),
+  )
   const callback = await postForm(answer.action, answer.fields)
   t.equal(callback.status, 303)
   t.equal(new URL(callback.headers.get('location') as string).searchParams.get('result'), 'started')
@@ -52,11 +66,21 @@ t.test('embedded default runs a login and keeps its key', async (t) => {
   const second = startGatewayProcess(['serve'], environment)
   t.teardown(() => second.child.kill('SIGKILL'))
   await waitForOutput(second, (_out, err) => err.includes('demo API key:'), 60_000)
-  t.equal(/demo API key:\s+(sk_test_\S+)/.exec(second.stderr())?.[1], apiKey, 'same key after a restart')
+  t.equal(
+    /demo API key:\s+(sk_test_\S+)/.exec(second.stderr())?.[1],
+    apiKey,
+    'same key after a restart',
+  )
 
-  const stored = await fetch(`${base}/v1/sessions/${session.id}`, { headers: { authorization: `Bearer ${apiKey}` } })
+  const stored = await fetch(`${base}/v1/sessions/${session.id}`, {
+    headers: { authorization: `Bearer ${apiKey}` },
+  })
   t.equal(stored.status, 200)
-  t.equal(((await stored.json()) as { status: string }).status, 'started', 'data kept across the restart')
+  t.equal(
+    ((await stored.json()) as { status: string }).status,
+    'started',
+    'data kept across the restart',
+  )
 
   const third = startGatewayProcess(['serve'], { ...environment, PORT: String(await freePort()) })
   t.not(await third.exited, 0, 'a second process on the same DATA_DIR is refused')

@@ -1,5 +1,11 @@
 import t from 'tap'
-import { createIntent, gatewayPath, getPage, VALID_INTENT, visitThroughSimulator } from '../helpers/browser-flow.ts'
+import {
+  createIntent,
+  gatewayPath,
+  getPage,
+  VALID_INTENT,
+  visitThroughSimulator,
+} from '../helpers/browser-flow.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
 
 t.test('login and logout through the simulator', async (t) => {
@@ -16,7 +22,10 @@ t.test('login and logout through the simulator', async (t) => {
   t.equal(start.launchForm.action, 'http://gateway.test/simulator/rcetest/Registro/IniciarSesion')
   t.equal(start.launchForm.fields['RunAlumno'], '12345678-5')
   t.equal(start.launchForm.fields['Token'], '12345678-1234-1234-1234-123456789')
-  t.match(start.launchForm.fields['UrlRetoma'], /^http:\/\/gateway\.test\/cb\/[A-Za-z0-9_-]{22}\/ok$/)
+  t.match(
+    start.launchForm.fields['UrlRetoma'],
+    /^http:\/\/gateway\.test\/cb\/[A-Za-z0-9_-]{22}\/ok$/,
+  )
   t.equal(start.callbackResponse?.statusCode, 303)
   const startLocation = new URL(start.callbackResponse?.headers.location as string)
   t.equal(startLocation.origin + startLocation.pathname, 'https://lms.example.cl/sence/back')
@@ -24,7 +33,11 @@ t.test('login and logout through the simulator', async (t) => {
   t.equal(startLocation.searchParams.get('result'), 'started')
   t.equal(startLocation.searchParams.get('error'), null)
 
-  const started = await gateway.app.inject({ method: 'GET', url: `/v1/sessions/${created.body['id']}`, headers: auth })
+  const started = await gateway.app.inject({
+    method: 'GET',
+    url: `/v1/sessions/${created.body['id']}`,
+    headers: auth,
+  })
   t.equal(started.json().status, 'started')
   t.match(started.json().idSesionSence, /^\d{12}$/)
   t.equal(started.json().startZonaHoraria, 'America/Santiago')
@@ -41,11 +54,21 @@ t.test('login and logout through the simulator', async (t) => {
   const close = await visitThroughSimulator(gateway, closing.json().closeUrl)
   t.equal(close.launchForm.action, 'http://gateway.test/simulator/rcetest/Registro/CerrarSesion')
   t.equal(close.launchForm.fields['IdSesionSence'], started.json().idSesionSence)
-  t.notOk('IdSesionSence' in (close.callbackForm?.fields ?? {}), 'close callback carries no IdSesionSence')
+  t.notOk(
+    'IdSesionSence' in (close.callbackForm?.fields ?? {}),
+    'close callback carries no IdSesionSence',
+  )
   t.equal(close.callbackResponse?.statusCode, 303)
-  t.equal(new URL(close.callbackResponse?.headers.location as string).searchParams.get('result'), 'closed')
+  t.equal(
+    new URL(close.callbackResponse?.headers.location as string).searchParams.get('result'),
+    'closed',
+  )
 
-  const closed = await gateway.app.inject({ method: 'GET', url: `/v1/sessions/${created.body['id']}`, headers: auth })
+  const closed = await gateway.app.inject({
+    method: 'GET',
+    url: `/v1/sessions/${created.body['id']}`,
+    headers: auth,
+  })
   t.equal(closed.json().status, 'closed')
   t.ok(closed.json().closedAt)
   const types = closed.json().events.map((event: { type: string }) => event.type)
@@ -58,8 +81,13 @@ t.test('login and logout through the simulator', async (t) => {
     'callback_applied',
   ])
 
-  const webhookEvents = await gateway.db.prisma.webhookEvent.findMany({ orderBy: { createdAt: 'asc' } })
-  t.same(webhookEvents.map((event) => event.type), ['session.started', 'session.closed'])
+  const webhookEvents = await gateway.db.prisma.webhookEvent.findMany({
+    orderBy: { createdAt: 'asc' },
+  })
+  t.same(
+    webhookEvents.map((event) => event.type),
+    ['session.started', 'session.closed'],
+  )
 })
 
 t.test('failed login returns codes to the LMS', async (t) => {
@@ -67,7 +95,11 @@ t.test('failed login returns codes to the LMS', async (t) => {
   const created = await createIntent(gateway, VALID_INTENT)
   const visit = await visitThroughSimulator(gateway, created.body['startUrl'], { outcome: '308' })
   t.equal(visit.callbackForm?.fields['GlosaError'], '308')
-  t.equal(visit.callbackForm?.fields['IdSesionSence'], '', 'IdSesionSence present but blank on errors')
+  t.equal(
+    visit.callbackForm?.fields['IdSesionSence'],
+    '',
+    'IdSesionSence present but blank on errors',
+  )
   const location = new URL(visit.callbackResponse?.headers.location as string)
   t.equal(location.searchParams.get('result'), 'start_failed')
   t.equal(location.searchParams.get('error'), '308')
@@ -86,17 +118,26 @@ t.test('failed login returns codes to the LMS', async (t) => {
 t.test('wrong RUN at ClaveÚnica gives 311', async (t) => {
   const gateway = await startTestGateway(t)
   const created = await createIntent(gateway, VALID_INTENT)
-  const visit = await visitThroughSimulator(gateway, created.body['startUrl'], { run: '10000013-K' })
+  const visit = await visitThroughSimulator(gateway, created.body['startUrl'], {
+    run: '10000013-K',
+  })
   t.equal(visit.callbackForm?.fields['GlosaError'], '311')
-  t.equal(new URL(visit.callbackResponse?.headers.location as string).searchParams.get('error'), '311')
+  t.equal(
+    new URL(visit.callbackResponse?.headers.location as string).searchParams.get('error'),
+    '311',
+  )
 })
 
 t.test('abandoned login posts nothing back', async (t) => {
   const gateway = await startTestGateway(t)
   const created = await createIntent(gateway, VALID_INTENT)
-  const visit = await visitThroughSimulator(gateway, created.body['startUrl'], { outcome: 'abandon' })
+  const visit = await visitThroughSimulator(gateway, created.body['startUrl'], {
+    outcome: 'abandon',
+  })
   t.equal(visit.callbackForm, null)
-  const session = await gateway.db.prisma.session.findUniqueOrThrow({ where: { id: created.body['id'] } })
+  const session = await gateway.db.prisma.session.findUniqueOrThrow({
+    where: { id: created.body['id'] },
+  })
   t.equal(session.status, 'pending')
 })
 

@@ -50,7 +50,8 @@ export async function visitThroughSimulator(
   answer: { outcome?: string; run?: string } = {},
 ): Promise<SimulatedVisit> {
   const launch = await getPage(gateway, gatewayUrl)
-  if (launch.statusCode !== 200) throw new Error(`launch page answered ${launch.statusCode}: ${launch.body}`)
+  if (launch.statusCode !== 200)
+    throw new Error(`launch page answered ${launch.statusCode}: ${launch.body}`)
   const launchForm = onlyFormOf(launch.body)
 
   const simulator = await submitForm(gateway, launchForm)
@@ -64,14 +65,19 @@ export async function visitThroughSimulator(
     page = login.body
   }
 
-  if (!page.includes('id="autopost"')) return { launchForm, callbackForm: null, callbackResponse: null }
+  if (!page.includes('id="autopost"'))
+    return { launchForm, callbackForm: null, callbackResponse: null }
   const callbackForm = onlyFormOf(page)
   const callbackResponse = await submitForm(gateway, callbackForm)
   return { launchForm, callbackForm, callbackResponse }
 }
 
 /** Creates a login intent through the API and returns the response body. */
-export async function createIntent(gateway: TestGateway, body: Record<string, unknown>, apiKey = gateway.otec.apiKey) {
+export async function createIntent(
+  gateway: TestGateway,
+  body: Record<string, unknown>,
+  apiKey = gateway.otec.apiKey,
+) {
   const response = await gateway.app.inject({
     method: 'POST',
     url: '/v1/sessions',

@@ -22,12 +22,17 @@ export async function freePort(): Promise<number> {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
+      server.close(() =>
+        resolve(typeof address === 'object' && address !== null ? address.port : 0),
+      )
     })
   })
 }
 
-export function startGatewayProcess(args: string[], environment: Record<string, string>): GatewayProcess {
+export function startGatewayProcess(
+  args: string[],
+  environment: Record<string, string>,
+): GatewayProcess {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,7 +41,9 @@ export function startGatewayProcess(args: string[], environment: Record<string, 
   let err = ''
   child.stdout?.on('data', (chunk) => (out += chunk))
   child.stderr?.on('data', (chunk) => (err += chunk))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  )
   return { child, stdout: () => out, stderr: () => err, exited }
 }
 
@@ -49,7 +56,9 @@ export async function waitForOutput(
   const deadline = Date.now() + timeoutMs
   while (!predicate(process.stdout(), process.stderr())) {
     if (Date.now() > deadline || process.child.exitCode !== null) {
-      throw new Error(`gateway output did not show what was expected:\nstdout:\n${process.stdout()}\nstderr:\n${process.stderr()}`)
+      throw new Error(
+        `gateway output did not show what was expected:\nstdout:\n${process.stdout()}\nstderr:\n${process.stderr()}`,
+      )
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }

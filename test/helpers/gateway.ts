@@ -29,7 +29,9 @@ export interface TestGateway {
   /** The raw log output, for searching secrets. */
   logText(): string
   otec: { id: string; apiKey: string; webhookSecret: string | null }
-  createOtec(input?: Partial<CreateOtecInput>): Promise<{ id: string; apiKey: string; webhookSecret: string | null }>
+  createOtec(
+    input?: Partial<CreateOtecInput>,
+  ): Promise<{ id: string; apiKey: string; webhookSecret: string | null }>
 }
 
 interface TestContext {

@@ -17,9 +17,14 @@ export function formsOf(html: string): HtmlForm[] {
         fields[input.getAttribute('name') as string] = input.getAttribute('value') ?? ''
       }
       for (const select of form.querySelectorAll('select[name]')) {
-        fields[select.getAttribute('name') as string] = select.querySelector('option')?.getAttribute('value') ?? ''
+        fields[select.getAttribute('name') as string] =
+          select.querySelector('option')?.getAttribute('value') ?? ''
       }
-      return { action: form.getAttribute('action') ?? '', method: (form.getAttribute('method') ?? 'get').toLowerCase(), fields }
+      return {
+        action: form.getAttribute('action') ?? '',
+        method: (form.getAttribute('method') ?? 'get').toLowerCase(),
+        fields,
+      }
     })
 }
 

@@ -2,15 +2,25 @@
 // copied from a template that test/setup/prepare-template.ts migrates once
 // per run, and dropped when the file's tests end.
 
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { connectDatabase, type Database } from '../../src/persistence/database.ts'
 
 /** A role with CREATEDB on the local PostgreSQL, as .ci/run creates it. */
 export const TEST_ADMIN_URL =
-  process.env['TEST_DATABASE_URL'] ?? 'postgresql://sence_gateway:sence_gateway@127.0.0.1:5432/postgres'
+  process.env['TEST_DATABASE_URL'] ??
+  'postgresql://sence_gateway:sence_gateway@127.0.0.1:5432/postgres'
 
-export const TEMPLATE_DATABASE = 'sence_gateway_test_template'
+/**
+ * The template's name includes a hash of this checkout's path, so that two
+ * checkouts (with different migrations) can run their suites at once on
+ * one PostgreSQL.
+ */
+export const TEMPLATE_DATABASE = `sg_template_${createHash('sha256')
+  .update(fileURLToPath(new URL('../../', import.meta.url)))
+  .digest('hex')
+  .slice(0, 12)}`
 
 /** Returns the URL of a database on the test server. */
 export function databaseUrl(name: string): string {
@@ -34,9 +44,14 @@ interface Teardown {
 }
 
 /** Creates a migrated database for one test file, dropped at teardown. */
-export async function createTestDatabase(t: Teardown, options: { poolMax?: number } = {}): Promise<Database> {
+export async function createTestDatabase(
+  t: Teardown,
+  options: { poolMax?: number } = {},
+): Promise<Database> {
   const name = `sg_test_${randomBytes(6).toString('hex')}`
-  await withAdminClient((client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`))
+  await withAdminClient((client) =>
+    client.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`),
+  )
   const db = connectDatabase(databaseUrl(name), options.poolMax ?? 5)
   t.teardown(async () => {
     await db.close()

@@ -6,14 +6,22 @@ t.test('POST /v1/sessions', async (t) => {
   const gateway = await startTestGateway(t)
 
   t.test('missing API key is 401 problem', async (t) => {
-    const response = await gateway.app.inject({ method: 'POST', url: '/v1/sessions', payload: VALID_INTENT })
+    const response = await gateway.app.inject({
+      method: 'POST',
+      url: '/v1/sessions',
+      payload: VALID_INTENT,
+    })
     t.equal(response.statusCode, 401)
     t.match(response.headers['content-type'], /^application\/problem\+json/)
     t.equal(response.json().type, 'urn:sence-gateway:problem:unauthorized')
   })
 
   t.test('unknown API key is 401', async (t) => {
-    const response = await createIntent(gateway, VALID_INTENT, 'sk_test_nottherightkeyatallnottherightkey')
+    const response = await createIntent(
+      gateway,
+      VALID_INTENT,
+      'sk_test_nottherightkeyatallnottherightkey',
+    )
     t.equal(response.statusCode, 401)
   })
 
@@ -23,16 +31,28 @@ t.test('POST /v1/sessions', async (t) => {
     t.equal(response.body['type'], 'urn:sence-gateway:problem:validation-error')
     t.equal(response.body['status'], 422)
     t.same(response.body['errors'], [
-      { field: 'runAlumno', senceCode: 207, detail: 'El RUN del alumno tiene un dígito verificador incorrecto (recibido: "12345678-4").' },
+      {
+        field: 'runAlumno',
+        senceCode: 207,
+        detail:
+          'El RUN del alumno tiene un dígito verificador incorrecto (recibido: "12345678-4").',
+      },
     ])
     t.equal(await gateway.db.prisma.session.count(), 0, 'no intent stored')
   })
 
   t.test('several broken rules in one 422', async (t) => {
-    const response = await createIntent(gateway, { runAlumno: '', codigoCurso: '123', lineaCapacitacion: 4 })
+    const response = await createIntent(gateway, {
+      runAlumno: '',
+      codigoCurso: '123',
+      lineaCapacitacion: 4,
+    })
     t.equal(response.statusCode, 422)
     const byField = Object.fromEntries(
-      (response.body['errors'] as { field: string; senceCode: number }[]).map((error) => [error.field, error.senceCode]),
+      (response.body['errors'] as { field: string; senceCode: number }[]).map((error) => [
+        error.field,
+        error.senceCode,
+      ]),
     )
     t.same(byField, { runAlumno: 200, lineaCapacitacion: 206, codigoCurso: 205 })
   })
@@ -48,7 +68,11 @@ t.test('POST /v1/sessions', async (t) => {
     t.equal(response.statusCode, 422)
     t.same(response.body['errors'], [
       { field: 'runAlumno', senceCode: 207, detail: 'runAlumno debe ser un texto.' },
-      { field: 'lineaCapacitacion', senceCode: 206, detail: 'lineaCapacitacion debe ser un número entero.' },
+      {
+        field: 'lineaCapacitacion',
+        senceCode: 206,
+        detail: 'lineaCapacitacion debe ser un número entero.',
+      },
       { field: 'metadata', senceCode: null, detail: 'metadata debe ser un objeto JSON.' },
       { field: 'runalumno', senceCode: null, detail: 'El campo runalumno no existe en esta API.' },
     ])
@@ -58,7 +82,10 @@ t.test('POST /v1/sessions', async (t) => {
     const response = await gateway.app.inject({
       method: 'POST',
       url: '/v1/sessions',
-      headers: { authorization: `Bearer ${gateway.otec.apiKey}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${gateway.otec.apiKey}`,
+        'content-type': 'application/json',
+      },
       payload: '{"runAlumno": ',
     })
     t.equal(response.statusCode, 400)
@@ -69,7 +96,10 @@ t.test('POST /v1/sessions', async (t) => {
     const response = await gateway.app.inject({
       method: 'POST',
       url: '/v1/sessions',
-      headers: { authorization: `Bearer ${gateway.otec.apiKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Bearer ${gateway.otec.apiKey}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       payload: 'runAlumno=12345678-5',
     })
     t.equal(response.statusCode, 415)
@@ -77,7 +107,11 @@ t.test('POST /v1/sessions', async (t) => {
   })
 
   t.test('created intent is 201 with startUrl', async (t) => {
-    const response = await createIntent(gateway, { ...VALID_INTENT, idSesionAlumno: 'lms-42', metadata: { course: 7 } })
+    const response = await createIntent(gateway, {
+      ...VALID_INTENT,
+      idSesionAlumno: 'lms-42',
+      metadata: { course: 7 },
+    })
     t.equal(response.statusCode, 201)
     t.equal(response.body['idSesionAlumno'], 'lms-42')
     t.same(response.body['metadata'], { course: 7 })
@@ -98,8 +132,16 @@ t.test('sessions are scoped to their OTEC', async (t) => {
   })
   t.equal(own.statusCode, 200)
 
-  for (const url of [`/v1/sessions/${created.body['id']}`, '/v1/sessions/00000000-0000-4000-8000-000000000000', '/v1/sessions/not-a-uuid']) {
-    const response = await gateway.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${other.apiKey}` } })
+  for (const url of [
+    `/v1/sessions/${created.body['id']}`,
+    '/v1/sessions/00000000-0000-4000-8000-000000000000',
+    '/v1/sessions/not-a-uuid',
+  ]) {
+    const response = await gateway.app.inject({
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${other.apiKey}` },
+    })
     t.equal(response.statusCode, 404, url)
     t.equal(response.json().type, 'urn:sence-gateway:problem:not-found', url)
   }

@@ -1,5 +1,9 @@
 import t from 'tap'
-import { NO_FILTERS, openSchemaEngine, readMigrationList } from '../../src/persistence/schema-engine.ts'
+import {
+  NO_FILTERS,
+  openSchemaEngine,
+  readMigrationList,
+} from '../../src/persistence/schema-engine.ts'
 import { pendingMigrations } from '../../src/persistence/migrations.ts'
 import { createTestDatabase } from '../helpers/test-database.ts'
 
@@ -10,7 +14,11 @@ t.test('migrated database matches schema.prisma', async (t) => {
 
   const result = await handle.engine.diff({
     // schemaDatasource: the live database the engine is connected to.
-    from: { tag: 'schemaDatasource', files: [{ path: 'schema.prisma', content: handle.schema }], configDir: '.' },
+    from: {
+      tag: 'schemaDatasource',
+      files: [{ path: 'schema.prisma', content: handle.schema }],
+      configDir: '.',
+    },
     to: { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: handle.schema }] },
     script: true,
     exitCode: true,
@@ -32,16 +40,27 @@ t.test('migrations folder matches schema.prisma', async (t) => {
     exitCode: true,
     filters: NO_FILTERS,
   })
-  t.equal(result.exitCode, 0, `schema.prisma has changes without a migration; run npm run migration:create:\n${result.stdout}`)
+  t.equal(
+    result.exitCode,
+    0,
+    `schema.prisma has changes without a migration; run npm run migration:create:\n${result.stdout}`,
+  )
 })
 
 t.test('applied migrations are recorded like the Prisma CLI does', async (t) => {
   const db = await createTestDatabase(t)
-  const rows = await db.pool.query<{ migration_name: string; finished_at: Date | null; checksum: string }>(
-    'SELECT migration_name, finished_at, checksum FROM _prisma_migrations ORDER BY migration_name',
+  const rows = await db.pool.query<{
+    migration_name: string
+    finished_at: Date | null
+    checksum: string
+  }>('SELECT migration_name, finished_at, checksum FROM _prisma_migrations ORDER BY migration_name')
+  const folders = (await readMigrationList()).migrationDirectories.map(
+    (directory) => directory.path,
   )
-  const folders = (await readMigrationList()).migrationDirectories.map((directory) => directory.path)
-  t.same(rows.rows.map((row) => row.migration_name), folders)
+  t.same(
+    rows.rows.map((row) => row.migration_name),
+    folders,
+  )
   for (const row of rows.rows) {
     t.ok(row.finished_at, `${row.migration_name} finished`)
     t.match(row.checksum, /^[0-9a-f]{64}$/, `${row.migration_name} has a SHA-256 checksum`)
@@ -56,7 +75,11 @@ t.test('drift check notices a changed database', async (t) => {
   t.teardown(() => handle.close())
 
   const result = await handle.engine.diff({
-    from: { tag: 'schemaDatasource', files: [{ path: 'schema.prisma', content: handle.schema }], configDir: '.' },
+    from: {
+      tag: 'schemaDatasource',
+      files: [{ path: 'schema.prisma', content: handle.schema }],
+      configDir: '.',
+    },
     to: { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: handle.schema }] },
     script: true,
     exitCode: true,

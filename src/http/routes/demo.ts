@@ -9,41 +9,61 @@ import { requestClose } from '../../sessions/request-close.ts'
 import { renderMessagePage } from '../render-page.ts'
 import type { GatewayServices } from '../services.ts'
 
-export async function demoRoutes(app: FastifyInstance, services: GatewayServices & { demoOtecId: string }): Promise<void> {
+export async function demoRoutes(
+  app: FastifyInstance,
+  services: GatewayServices & { demoOtecId: string },
+): Promise<void> {
   app.removeAllContentTypeParsers()
   await app.register(formbody, { bodyLimit: 4096 })
   const { prisma } = services.db
-  const settings = { publicBaseUrl: services.settings.publicBaseUrl, pendingTtlSeconds: services.settings.pendingTtlSeconds }
+  const settings = {
+    publicBaseUrl: services.settings.publicBaseUrl,
+    pendingTtlSeconds: services.settings.pendingTtlSeconds,
+  }
   const backUrl = `${services.settings.publicBaseUrl}/demo/back`
 
   const loadOtec = () => prisma.otec.findUniqueOrThrow({ where: { id: services.demoOtecId } })
 
   app.get('/demo', async (_request, reply) => reply.view('demo.eta', { result: null }))
 
-  app.get<{ Querystring: Record<string, string | undefined> }>('/demo/back', async (request, reply) => {
-    const { session, result, error } = request.query
-    return reply.header('cache-control', 'no-store').view('demo.eta', {
-      session,
-      result: result ?? 'desconocido',
-      error,
-      canClose: result === 'started' || result === 'close_failed',
-    })
-  })
+  app.get<{ Querystring: Record<string, string | undefined> }>(
+    '/demo/back',
+    async (request, reply) => {
+      const { session, result, error } = request.query
+      return reply.header('cache-control', 'no-store').view('demo.eta', {
+        session,
+        result: result ?? 'desconocido',
+        error,
+        canClose: result === 'started' || result === 'close_failed',
+      })
+    },
+  )
 
   app.post<{ Body: Record<string, string> }>('/demo/start', async (request, reply) => {
     const otec = await loadOtec()
     const line = Number(request.body['lineaCapacitacion'] ?? '3')
-    const created = await createLoginIntent(prisma, settings, otec, services.secrets.open(otec.senceTokenSealed), {
-      runAlumno: request.body['runAlumno'],
-      codSence: line === 1 ? '' : '-1',
-      codigoCurso: request.body['codigoCurso'],
-      lineaCapacitacion: line,
-      returnUrl: backUrl,
-    })
+    const created = await createLoginIntent(
+      prisma,
+      settings,
+      otec,
+      services.secrets.open(otec.senceTokenSealed),
+      {
+        runAlumno: request.body['runAlumno'],
+        codSence: line === 1 ? '' : '-1',
+        codigoCurso: request.body['codigoCurso'],
+        lineaCapacitacion: line,
+        returnUrl: backUrl,
+      },
+    )
     if (!created.ok) {
       return renderMessagePage(
         reply,
-        { status: 422, title: 'Datos no válidos', paragraphs: created.errors.map((error) => `${error.field}: ${error.detail}`), link: { href: '/demo', label: 'Volver' } },
+        {
+          status: 422,
+          title: 'Datos no válidos',
+          paragraphs: created.errors.map((error) => `${error.field}: ${error.detail}`),
+          link: { href: '/demo', label: 'Volver' },
+        },
         { simulation: true },
       )
     }
@@ -52,11 +72,18 @@ export async function demoRoutes(app: FastifyInstance, services: GatewayServices
 
   app.post<{ Body: Record<string, string> }>('/demo/close', async (request, reply) => {
     const otec = await loadOtec()
-    const closing = await requestClose(prisma, settings, otec, request.body['session'] ?? '', { returnUrl: backUrl })
+    const closing = await requestClose(prisma, settings, otec, request.body['session'] ?? '', {
+      returnUrl: backUrl,
+    })
     if (!closing.ok) {
       return renderMessagePage(
         reply,
-        { status: 409, title: 'No se puede cerrar', paragraphs: [`La sesión no se puede cerrar (${closing.reason}).`], link: { href: '/demo', label: 'Volver' } },
+        {
+          status: 409,
+          title: 'No se puede cerrar',
+          paragraphs: [`La sesión no se puede cerrar (${closing.reason}).`],
+          link: { href: '/demo', label: 'Volver' },
+        },
         { simulation: true },
       )
     }

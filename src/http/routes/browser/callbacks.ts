@@ -1,5 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { callbackOpenedDirectlyPage, callbackResultPage, ticketRejectedPage } from '../../../pages/student-pages.ts'
+import {
+  callbackOpenedDirectlyPage,
+  callbackResultPage,
+  ticketRejectedPage,
+} from '../../../pages/student-pages.ts'
 import type { RawForm } from '../../../protocol/callback.ts'
 import { applyCallback } from '../../../sessions/apply-callback.ts'
 import { renderMessagePage } from '../../render-page.ts'
@@ -11,7 +15,10 @@ interface CallbackParams {
 }
 
 /** POST /cb/{ticket}/ok and /cb/{ticket}/err: SENCE's callbacks, through the student's browser. */
-export async function callbackRoutes(app: FastifyInstance, services: GatewayServices): Promise<void> {
+export async function callbackRoutes(
+  app: FastifyInstance,
+  services: GatewayServices,
+): Promise<void> {
   const { prisma } = services.db
 
   app.post<{ Params: CallbackParams }>('/cb/:ticket/:endpoint', async (request, reply) => {
@@ -19,11 +26,21 @@ export async function callbackRoutes(app: FastifyInstance, services: GatewayServ
     if (endpoint !== 'ok' && endpoint !== 'err') return reply.callNotFound()
 
     const form = (request.body ?? {}) as RawForm
-    const outcome = await applyCallback(prisma, { ticket, endpoint, form, provenance: provenanceOf(request) })
+    const outcome = await applyCallback(prisma, {
+      ticket,
+      endpoint,
+      form,
+      provenance: provenanceOf(request),
+    })
 
     if (outcome.kind === 'rejected') {
       request.log.warn(
-        { sessionId: outcome.sessionId, endpoint, reason: outcome.reason, mismatchedFields: outcome.mismatchedFields },
+        {
+          sessionId: outcome.sessionId,
+          endpoint,
+          reason: outcome.reason,
+          mismatchedFields: outcome.mismatchedFields,
+        },
         'callback rejected',
       )
       return renderMessagePage(reply, {
@@ -33,10 +50,17 @@ export async function callbackRoutes(app: FastifyInstance, services: GatewayServ
     }
 
     request.log.info(
-      { sessionId: outcome.sessionId, endpoint, result: outcome.result, senceCodes: outcome.errorCodes, duplicate: outcome.kind === 'duplicate' },
+      {
+        sessionId: outcome.sessionId,
+        endpoint,
+        result: outcome.result,
+        senceCodes: outcome.errorCodes,
+        duplicate: outcome.kind === 'duplicate',
+      },
       'callback processed',
     )
-    if (outcome.location === null) return renderMessagePage(reply, callbackResultPage(outcome.result, outcome.errorCodes))
+    if (outcome.location === null)
+      return renderMessagePage(reply, callbackResultPage(outcome.result, outcome.errorCodes))
     return reply.code(303).header('cache-control', 'no-store').redirect(outcome.location, 303)
   })
 

@@ -9,25 +9,52 @@ import { launchPageDirectives } from '../../security-headers.ts'
 /** GET /go/{ticket}: the page that sends the student's browser to SENCE. */
 export async function launchRoutes(app: FastifyInstance, services: GatewayServices): Promise<void> {
   const { settings } = services
-  const senceOrigins = [new URL(senceBaseFor(settings, 'production')).origin, new URL(senceBaseFor(settings, 'test')).origin]
+  const senceOrigins = [
+    new URL(senceBaseFor(settings, 'production')).origin,
+    new URL(senceBaseFor(settings, 'test')).origin,
+  ]
 
   app.get<{ Params: { ticket: string } }>(
     '/go/:ticket',
-    { helmet: { contentSecurityPolicy: { useDefaults: false, directives: launchPageDirectives(senceOrigins) } } },
+    {
+      helmet: {
+        contentSecurityPolicy: {
+          useDefaults: false,
+          directives: launchPageDirectives(senceOrigins),
+        },
+      },
+    },
     async (request, reply) => {
-      const launch = await prepareLaunch(services.db.prisma, services.secrets, settings, request.params.ticket)
+      const launch = await prepareLaunch(
+        services.db.prisma,
+        services.secrets,
+        settings,
+        request.params.ticket,
+      )
       if (!launch.ok) {
-        request.log.info({ sessionId: launch.session?.id ?? null, reason: launch.reason }, 'launch ticket rejected')
-        return renderMessagePage(reply, ticketRejectedPage(launch.reason, launch.ticket?.returnUrl ?? null))
+        request.log.info(
+          { sessionId: launch.session?.id ?? null, reason: launch.reason },
+          'launch ticket rejected',
+        )
+        return renderMessagePage(
+          reply,
+          ticketRejectedPage(launch.reason, launch.ticket?.returnUrl ?? null),
+        )
       }
 
       request.log.info(
-        { sessionId: launch.session.id, operation: launch.operation, runAlumno: maskRun(launch.session.runAlumno) },
+        {
+          sessionId: launch.session.id,
+          operation: launch.operation,
+          runAlumno: maskRun(launch.session.runAlumno),
+        },
         'sending browser to SENCE',
       )
       const starting = launch.operation === 'IniciarSesion'
       return renderAutopostPage(reply, {
-        title: starting ? 'Vamos a SENCE para registrar tu ingreso' : 'Vamos a SENCE para cerrar tu sesión',
+        title: starting
+          ? 'Vamos a SENCE para registrar tu ingreso'
+          : 'Vamos a SENCE para cerrar tu sesión',
         paragraphs: [
           starting
             ? 'Para que tu asistencia al curso quede registrada, SENCE debe confirmar tu ingreso con tu ClaveÚnica.'
