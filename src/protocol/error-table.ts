@@ -12,7 +12,7 @@ export interface SenceError {
   message: string
   /** Spanish, for OTEC staff: what to check, whom to call, what to report. */
   guidance: string
-  /** True when the manual asks to report the error to SENCE with the request's details. */
+  /** True when the manual requires reporting the error to SENCE with the request's details. */
   reportToSence: boolean
   /**
    * True when the gateway checks the rule behind the code before the student
@@ -22,7 +22,7 @@ export interface SenceError {
   checkedBeforeRedirect: boolean
 }
 
-/** What the manual asks to send with a report to SENCE, all of it in the session's events. */
+/** The details the manual requires in a report to SENCE, all of them in the session's events. */
 const REPORT =
   'Repórtelo a SENCE con la mayor cantidad de antecedentes: RUT OTEC, CodSence, CodigoCurso, ' +
   'LineaCapacitacion, RUN del alumno, IdSesionAlumno, IdSesionSence si lo hay, fecha y hora, ' +

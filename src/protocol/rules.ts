@@ -1,8 +1,8 @@
 // SENCE's rules for the fields of IniciarSesion and CerrarSesion: every check
 // that can be made without SENCE's own records, each reported with the
 // Anexo 2 code SENCE returns for it. The gateway runs them before sending a
-// student to SENCE, and the simulator runs them to answer as SENCE does, so
-// the two cannot disagree.
+// student to SENCE, and the simulator runs them to reject requests as SENCE
+// does, so the two cannot disagree.
 //
 // Not checked here, because only SENCE's records can tell: 208 (student not
 // enrolled), 211 and 212 (Token of another OTEC, or revoked), 306 to 310
@@ -20,7 +20,7 @@ import { runProblem } from './run.ts'
 
 export type RequestFieldName = keyof CloseRequestFields
 
-/** One broken rule: the SENCE field, the code SENCE answers with, and why, in Spanish. */
+/** One broken rule: the SENCE field, the code SENCE returns for it, and why, in Spanish. */
 export interface Violation {
   field: RequestFieldName
   senceCode: number

@@ -1,9 +1,9 @@
 // Chilean RUN (people) and RUT (companies): a body of digits and a check
 // digit computed with modulo 11, written `xxxxxxxx-x` without dots, as SENCE
-// requires. The manual does not say which case SENCE wants for the check
-// digit K: the gateway sends it upper-case, as the civil registry prints it
-// (CANONICAL_K below is the one place that choice is made), and accepts
-// either case on input.
+// requires. The manual does not say which case SENCE expects for the check
+// digit K. The gateway sends it upper-case, as the civil registry prints it,
+// and accepts either case on input. CANONICAL_K is the one place where that
+// choice is made.
 
 /** The check digit 10 as the gateway writes it. */
 export const CANONICAL_K = 'K'
@@ -43,7 +43,7 @@ export function checkDigit(body: string): string {
   return String(remainder)
 }
 
-/** Why a RUN is invalid, or null when it is valid. */
+/** The reason a RUN is invalid, or null when it is valid. */
 export type RunProblem = 'format' | 'check_digit' | null
 
 /**

@@ -23,8 +23,8 @@ const LENIENT_FORMATS = ['yyyy-M-d H:mm:ss', 'd-M-yyyy H:mm:ss'] as const
 /**
  * Zone names that are not IANA names but plainly mean a Chilean zone:
  * Chile's abbreviations, and the cities of Windows' display names such as
- * "(UTC-04:00) Santiago" (the offset in them is the standard one, wrong for
- * half the year, so the city decides).
+ * "(UTC-04:00) Santiago". The offset in a display name is the standard one,
+ * wrong for half the year, so the city decides.
  */
 const CHILEAN_ZONE_ALIASES: Record<string, string> = {
   clt: 'America/Santiago',
@@ -49,7 +49,8 @@ export interface SenceInstant {
  * Computes the instant of a FechaHora in its ZonaHoraria. ZonaHoraria may be
  * an IANA name (America/Santiago), a Windows zone id (Pacific SA Standard
  * Time), a Windows display name ("(UTC-04:00) Santiago"), an abbreviation
- * (CLT, CLST) or an offset (UTC-3, GMT-03:00, -03:00). Never throws.
+ * (CLT, CLST) or an offset (UTC-3, GMT-03:00, -03:00). Unreadable input
+ * gives a null instant or the assumed zone, not an exception.
  *
  * Chile moves its clocks twice a year, and luxon 3 resolves the two odd
  * cases this way: a time in the repeated hour (April) is its first

@@ -1,5 +1,5 @@
 // The simulator's stand-in for ClaveÚnica: RUN and password, and a choice of
-// what SENCE answers after the login.
+// the result SENCE returns after the login.
 
 import type { FastifyReply } from 'fastify'
 import { SENCE_ERRORS } from '../protocol/error-table.ts'
@@ -25,7 +25,7 @@ export function isOfferedOutcome(operation: Operation, outcome: string): boolean
 
 /**
  * The choices of the `outcome` select: `ok` first (the default), the codes
- * SENCE answers after the login, the request-check codes that the gateway
+ * SENCE returns after the login, the request-check codes that the gateway
  * prevents (offered to test an LMS's handling of them), and `abandon`.
  */
 export function outcomeGroups(operation: Operation): OutcomeGroup[] {

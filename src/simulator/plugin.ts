@@ -55,7 +55,7 @@ export async function simulatorPlugin(
         fields: kept,
       }
 
-      // SENCE answers a rejected request by posting GlosaError to UrlError.
+      // SENCE rejects a request by posting GlosaError to UrlError.
       // With no usable UrlError (201 or 203 on it) there is nowhere to post,
       // so the simulator shows the codes on a page of its own; a blank or
       // malformed UrlRetoma alone still goes back to UrlError.
@@ -134,8 +134,8 @@ export async function simulatorPlugin(
     }
 
     // ClaveÚnica keeps a student who types an invalid RUN on its login page
-    // and SENCE sends nothing back, as the manual says; the stand-in takes
-    // any password.
+    // and SENCE sends nothing back, as the manual states. The stand-in
+    // accepts any password.
     const run = normalizeRun(form['run'] ?? '')
     if (runProblem(run) !== null) {
       return renderClaveUnicaPage(

@@ -15,7 +15,7 @@ import { freePort, startGatewayProcess, waitForOutput } from '../helpers/gateway
 import { onlyFormOf, type HtmlForm } from '../helpers/html-forms.ts'
 import { createTestDatabase } from '../helpers/test-database.ts'
 
-/** Follows a start URL up to the simulator's answer, without posting it to the gateway. */
+/** Follows a start URL up to the simulator's callback form, without posting it to the gateway. */
 async function simulatorAnswer(
   gateway: TestGateway,
   startUrl: string,
@@ -184,8 +184,8 @@ t.test('6. RUN normalised, bad RUN and RUT rejected', async (t) => {
     [['runAlumno', 207]],
   )
 
-  // The OTEC's RUT is checked when it is registered; a row that went wrong
-  // since (edited by hand, an older version) is still caught before SENCE.
+  // The OTEC's RUT is checked when the OTEC is registered. A row changed
+  // since then (by hand, or by an older version) is still caught before SENCE.
   await gateway.db.prisma.otec.update({
     where: { id: gateway.otec.id },
     data: { rut: '76543210-4' },

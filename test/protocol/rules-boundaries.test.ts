@@ -18,7 +18,7 @@ const VALID: CloseRequestFields = {
   UrlError: 'https://gateway.example.cl/cb/ticket/err',
 }
 
-/** An https URL of exactly `length` characters. */
+/** Returns an https URL of exactly `length` characters. */
 function urlOfLength(length: number): string {
   const prefix = 'https://gateway.example.cl/'
   return prefix + 'a'.repeat(length - prefix.length)
