@@ -3,16 +3,17 @@
 // names turned into the API's, plus the gateway's own rules.
 
 import { z } from 'zod'
+import type { Session } from '../persistence/generated/client.ts'
 import {
   callbackUrls,
   TICKET_LENGTH,
-  type CloseRequestFields,
   type Environment,
   type Operation,
   type StartRequestFields,
 } from '../protocol/fields.ts'
 import { checkRequestFields, type RequestFieldName } from '../protocol/rules.ts'
 import { normalizeRun } from '../protocol/run.ts'
+import { requestFields } from './prepare-launch.ts'
 
 /** One failed rule, as the 422 problem's `errors` array lists it. */
 export interface FieldError {
@@ -191,41 +192,25 @@ export function senceRuleErrors(
   }))
 }
 
-/** The stored session fields that a close sends to SENCE. */
-export interface SessionForClose {
-  environment: Environment
-  rutOtec: string
-  runAlumno: string
-  codSence: string
-  codigoCurso: string
-  lineaCapacitacion: number
-  idSesionAlumno: string
-  idSesionSence: string | null
-}
-
 /**
- * Checks the fields a close would send to SENCE. They were checked when the
- * session was created, but two of them come from elsewhere: IdSesionSence
- * from SENCE's start callback (blank when SENCE sent none) and the Token
- * from the OTEC's current registration. A session is closed in the
- * environment it started in, so that environment's rules apply.
+ * Checks the fields a close would send to SENCE, built as the launch page
+ * builds them. They were checked when the session was created, but two of
+ * them come from elsewhere: IdSesionSence from SENCE's start callback (blank
+ * when SENCE sent none) and the Token from the OTEC's current registration.
+ * A session is closed in the environment it started in, so that
+ * environment's rules apply.
  */
 export function validateLogoutFields(
-  session: SessionForClose,
+  session: Session,
   senceToken: string,
   publicBaseUrl: string,
 ): FieldError[] {
-  const fields: CloseRequestFields = {
-    RutOtec: session.rutOtec,
-    Token: senceToken,
-    CodSence: session.codSence,
-    CodigoCurso: session.codigoCurso,
-    LineaCapacitacion: String(session.lineaCapacitacion),
-    RunAlumno: session.runAlumno,
-    IdSesionAlumno: session.idSesionAlumno,
-    IdSesionSence: session.idSesionSence ?? '',
-    ...callbackUrls(publicBaseUrl, SAMPLE_TICKET),
-  }
+  const fields = requestFields(
+    session,
+    senceToken,
+    'CerrarSesion',
+    callbackUrls(publicBaseUrl, SAMPLE_TICKET),
+  )
   return senceRuleErrors(fields, session.environment, 'CerrarSesion')
 }
 
