@@ -162,7 +162,8 @@ function checkConsistency(settings: Settings): string[] {
   if (longest.length > SENCE_URL_MAX_LENGTH) {
     problems.push(
       `PUBLIC_BASE_URL: the callback URLs it gives are ${longest.length} characters long ` +
-        `(${longest}), but SENCE accepts at most ${SENCE_URL_MAX_LENGTH} for UrlRetoma and UrlError; ` +
+        `(${longest}), ${longest.length - SENCE_URL_MAX_LENGTH} more than the ${SENCE_URL_MAX_LENGTH} ` +
+        `SENCE accepts for UrlRetoma and UrlError; ` +
         `use an origin of at most ${SENCE_URL_MAX_LENGTH - (longest.length - settings.publicBaseUrl.length)} characters`,
     )
   }

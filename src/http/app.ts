@@ -22,6 +22,7 @@ import { authenticateApiKey } from './authenticate.ts'
 import { registerOpenApi } from './openapi.ts'
 import { sendProblem } from './problem.ts'
 import { renderMessagePage } from './render-page.ts'
+import { senceErrorRoutes } from './routes/api/sence-errors.ts'
 import { sessionRoutes } from './routes/api/sessions.ts'
 import { callbackRoutes } from './routes/browser/callbacks.ts'
 import { launchRoutes } from './routes/browser/launch.ts'
@@ -76,6 +77,7 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
     api.setErrorHandler(apiErrorHandler)
     api.addHook('preHandler', authenticateApiKey(services.db.prisma))
     await sessionRoutes(api, services)
+    await senceErrorRoutes(api)
   })
 
   await app.register(async (browser) => {

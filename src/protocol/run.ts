@@ -1,26 +1,35 @@
 // Chilean RUN (people) and RUT (companies): a body of digits and a check
 // digit computed with modulo 11, written `xxxxxxxx-x` without dots, as SENCE
-// requires. The check digit K is written upper-case, as the civil registry
-// prints it; input accepts either case.
+// requires. The manual does not say which case SENCE expects for the check
+// digit K. The gateway sends it upper-case, as the civil registry prints it,
+// and accepts either case on input. CANONICAL_K is the one place where that
+// choice is made.
+
+/** The check digit 10 as the gateway writes it. */
+export const CANONICAL_K = 'K'
 
 /** Matches the canonical form: 1 to 8 digits, a dash, a digit or K. */
 const CANONICAL = /^(\d{1,8})-([\dK])$/
 
+/** Dashes that people paste from word processors and spreadsheets, read as `-`. */
+const DASH_VARIANTS = /[\u2010-\u2015\u2212\uFE63\uFF0D]/g
+
 /**
  * Returns the canonical `xxxxxxxx-x` form of a RUN or RUT typed in any
- * common way: dots and spaces removed, `k` upper-cased, the dash restored
- * when it is missing. Returns the cleaned input unchanged when it cannot be
- * read as a RUN, so that validation can report it.
+ * common way: dots and spaces removed, `k` upper-cased, typographic dashes
+ * read as `-`, leading zeros dropped, the dash restored when it is missing.
+ * Returns the cleaned input unchanged when it cannot be read as a RUN, so
+ * that validation can report it.
  */
 export function normalizeRun(input: string): string {
-  const compact = input.replace(/[.\s]/g, '').toUpperCase()
+  const compact = input.replace(/[.\s]/g, '').replace(DASH_VARIANTS, '-').replace(/k$/, CANONICAL_K)
   if (compact.includes('-')) return compact.replace(/^0+(?=\d)/, '')
   if (!/^\d{2,9}[\dK]$/.test(compact)) return compact
   const body = compact.slice(0, -1).replace(/^0+(?=\d)/, '')
   return `${body}-${compact.slice(-1)}`
 }
 
-/** Computes the modulo-11 check digit of a RUN body ("0" to "9" or "K"). */
+/** Computes the modulo-11 check digit of a RUN body ("0" to "9" or CANONICAL_K). */
 export function checkDigit(body: string): string {
   let sum = 0
   let factor = 2
@@ -30,16 +39,19 @@ export function checkDigit(body: string): string {
   }
   const remainder = 11 - (sum % 11)
   if (remainder === 11) return '0'
-  if (remainder === 10) return 'K'
+  if (remainder === 10) return CANONICAL_K
   return String(remainder)
 }
 
-/** Why a canonical-looking RUN is invalid, or null when it is valid. */
+/** The reason a RUN is invalid, or null when it is valid. */
 export type RunProblem = 'format' | 'check_digit' | null
 
-/** Checks a RUN or RUT already normalised with normalizeRun. */
+/**
+ * Checks a RUN or RUT as SENCE reads it: `xxxxxxxx-x`, no dots, a body that
+ * is not zero and the right check digit. A lower-case k is accepted.
+ */
 export function runProblem(run: string): RunProblem {
-  const match = CANONICAL.exec(run)
+  const match = CANONICAL.exec(run.replace(/k$/, CANONICAL_K))
   if (match === null) return 'format'
   const [, body, digit] = match
   if (Number(body) === 0) return 'format'

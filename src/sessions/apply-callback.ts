@@ -235,7 +235,7 @@ function duplicateOutcome(ticket: Ticket, session: Session): CallbackOutcome {
  */
 function findMismatches(parsed: ParsedCallback, session: Session, kind: Ticket['kind']): string[] {
   const value = (name: string) => parsed.fields[name] ?? ''
-  const mismatched: string[] = [...parsed.conflictingFields]
+  const mismatched: string[] = [...parsed.conflictingFields, ...parsed.overlongFields]
   const expect = (name: string, received: string, expected: string) => {
     if (received !== expected && !mismatched.includes(name)) mismatched.push(name)
   }

@@ -5,7 +5,13 @@ import { generateTicket, sha256Hex } from '../security/random-tokens.ts'
 import type { IntentSettings } from './create-intent.ts'
 import { CLOSABLE_STATUSES } from './session-status.ts'
 import { isUuid } from './session-id.ts'
-import { checkReturnUrl, type FieldError, isPlainObject, shapeErrors } from './validate-intent.ts'
+import {
+  checkReturnUrl,
+  type FieldError,
+  isPlainObject,
+  shapeErrors,
+  validateLogoutFields,
+} from './validate-intent.ts'
 
 /** The JSON shape of a close body: every key is optional. */
 export const closeBodySchema = z.strictObject({
@@ -27,6 +33,7 @@ export async function requestClose(
   prisma: PrismaClient,
   settings: IntentSettings,
   otec: Otec,
+  senceToken: string,
   sessionId: string,
   body: unknown,
 ): Promise<RequestCloseResult> {
@@ -45,6 +52,8 @@ export async function requestClose(
         returnUrl = checkReturnUrl(body['returnUrl'], errors) ?? returnUrl
     }
   }
+  if (CLOSABLE_STATUSES.includes(session.status))
+    errors.push(...validateLogoutFields(session, senceToken, settings.publicBaseUrl))
   if (errors.length > 0) return { ok: false, reason: 'invalid', errors }
   if (!CLOSABLE_STATUSES.includes(session.status))
     return { ok: false, reason: 'not_closable', session }

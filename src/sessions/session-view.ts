@@ -1,5 +1,5 @@
 import type { Session } from '../persistence/generated/client.ts'
-import { describeSenceError } from '../protocol/error-table.ts'
+import { describeSenceErrors } from '../protocol/error-table.ts'
 
 /** The last failure of a session, as the API and webhooks show it. */
 export interface SessionErrorView {
@@ -7,9 +7,9 @@ export interface SessionErrorView {
   code: number | null
   /** Every code of GlosaError, in order. */
   codes: number[]
-  /** Spanish, for the student. */
+  /** Spanish, for the student: the messages of every code, without repeats. */
   message: string
-  /** Spanish, for OTEC staff. */
+  /** Spanish, for OTEC staff: the guidance of every code. */
   guidance: string
 }
 
@@ -72,6 +72,6 @@ function errorView(session: Session): SessionErrorView | null {
   const failed = session.status === 'start_failed' || session.status === 'close_failed'
   if (!failed && session.errorCodes.length === 0) return null
   const code = session.errorCodes[0] ?? null
-  const entry = describeSenceError(code)
-  return { code, codes: session.errorCodes, message: entry.message, guidance: entry.guidance }
+  const { message, guidance } = describeSenceErrors(session.errorCodes)
+  return { code, codes: session.errorCodes, message, guidance }
 }

@@ -1,11 +1,19 @@
-// Validation of the LMS's login intents (POST /v1/sessions) before any
-// student leaves for SENCE: SENCE's own rules from the protocol module, with
-// SENCE's field names turned into the API's, plus the gateway's own rules.
+// Validation of the LMS's login and logout intents before any student leaves
+// for SENCE: SENCE's own rules from the protocol module, with SENCE's field
+// names turned into the API's, plus the gateway's own rules.
 
 import { z } from 'zod'
-import { callbackUrls, type Environment } from '../protocol/fields.ts'
+import type { Session } from '../persistence/generated/client.ts'
+import {
+  callbackUrls,
+  TICKET_LENGTH,
+  type Environment,
+  type Operation,
+  type StartRequestFields,
+} from '../protocol/fields.ts'
 import { checkRequestFields, type RequestFieldName } from '../protocol/rules.ts'
 import { normalizeRun } from '../protocol/run.ts'
+import { requestFields } from './prepare-launch.ts'
 
 /** One failed rule, as the 422 problem's `errors` array lists it. */
 export interface FieldError {
@@ -61,7 +69,7 @@ export const METADATA_MAX_BYTES = 4096
 export const RETURN_URL_MAX_LENGTH = 1800
 
 /** A placeholder ticket for checking the callback URLs' shape and length. */
-const SAMPLE_TICKET = 'x'.repeat(22)
+const SAMPLE_TICKET = 'x'.repeat(TICKET_LENGTH)
 
 /**
  * The JSON shape of a create-session body: types only. SENCE's rules on the
@@ -108,28 +116,10 @@ export function validateLoginIntent(
   // Fields of the wrong type were reported above; the rules below see them as absent.
   const input = pickValid(loginIntentBodySchema, body)
 
-  const runAlumno = normalizeRun(input.runAlumno ?? '')
-  const codSence = (input.codSence ?? '').trim()
-  const codigoCurso = (input.codigoCurso ?? '').trim()
-  const line = input.lineaCapacitacion === undefined ? '' : String(input.lineaCapacitacion)
-  const idSesionAlumno = input.idSesionAlumno ?? ''
-
-  const senceFields = {
-    RutOtec: otec.rut,
-    Token: otec.senceToken,
-    CodSence: codSence,
-    CodigoCurso: codigoCurso,
-    LineaCapacitacion: line,
-    RunAlumno: runAlumno,
-    // A missing or blank IdSesionAlumno is replaced by the session's id, a UUID.
-    IdSesionAlumno: idSesionAlumno.trim() === '' ? crypto.randomUUID() : idSesionAlumno,
-    ...callbackUrls(publicBaseUrl, SAMPLE_TICKET),
-  }
+  const senceFields = loginRequestFields(input, otec, callbackUrls(publicBaseUrl, SAMPLE_TICKET))
   const fieldsWithTypeErrors = new Set(errors.map((error) => error.field))
-  for (const violation of checkRequestFields(senceFields, otec.environment, 'IniciarSesion')) {
-    const field = API_FIELD[violation.field]
-    if (!fieldsWithTypeErrors.has(field))
-      errors.push({ field, senceCode: violation.senceCode, detail: violation.detail })
+  for (const error of senceRuleErrors(senceFields, otec.environment, 'IniciarSesion')) {
+    if (!fieldsWithTypeErrors.has(error.field)) errors.push(error)
   }
 
   const returnUrl =
@@ -144,19 +134,84 @@ export function validateLoginIntent(
   const metadata = checkMetadata(input.metadata, errors)
 
   if (errors.length > 0) return { ok: false, errors }
+  const idSesionAlumno = (input.idSesionAlumno ?? '').trim()
   return {
     ok: true,
     value: {
-      runAlumno,
-      codSence,
-      codigoCurso,
-      lineaCapacitacion: Number(line),
-      idSesionAlumno: idSesionAlumno.trim() === '' ? null : idSesionAlumno,
+      runAlumno: senceFields.RunAlumno,
+      codSence: senceFields.CodSence,
+      codigoCurso: senceFields.CodigoCurso,
+      lineaCapacitacion: Number(senceFields.LineaCapacitacion),
+      idSesionAlumno: idSesionAlumno === '' ? null : idSesionAlumno,
       returnUrl,
       maxDurationMinutes,
       metadata,
     },
   }
+}
+
+/** A create-session body whose keys have the right types. */
+export type LoginIntentBody = z.infer<typeof loginIntentBodySchema>
+
+/**
+ * Builds the fields IniciarSesion would carry for an intent, as the gateway
+ * sends them: the RUN in its canonical form, codes and IdSesionAlumno
+ * trimmed (SENCE's callbacks are read trimmed, so a stored value with
+ * spaces would never match its callback). A blank IdSesionAlumno stands for
+ * the session's id, a UUID, which the gateway uses in its place.
+ */
+export function loginRequestFields(
+  input: LoginIntentBody,
+  otec: Pick<OtecForIntent, 'rut' | 'senceToken'>,
+  urls: { UrlRetoma: string; UrlError: string },
+): StartRequestFields {
+  const idSesionAlumno = (input.idSesionAlumno ?? '').trim()
+  return {
+    RutOtec: otec.rut,
+    Token: otec.senceToken,
+    CodSence: (input.codSence ?? '').trim(),
+    CodigoCurso: (input.codigoCurso ?? '').trim(),
+    LineaCapacitacion:
+      input.lineaCapacitacion === undefined ? '' : String(input.lineaCapacitacion).trim(),
+    RunAlumno: normalizeRun(input.runAlumno ?? ''),
+    IdSesionAlumno: idSesionAlumno === '' ? crypto.randomUUID() : idSesionAlumno,
+    ...urls,
+  }
+}
+
+/** Runs SENCE's rules on a request's fields and names each failure with the API's field name. */
+export function senceRuleErrors(
+  fields: Partial<Record<RequestFieldName, string>>,
+  environment: Environment,
+  operation: Operation,
+): FieldError[] {
+  return checkRequestFields(fields, environment, operation).map((violation) => ({
+    field: API_FIELD[violation.field],
+    senceCode: violation.senceCode,
+    detail: violation.detail,
+  }))
+}
+
+/**
+ * Checks the fields a close would send to SENCE, built as the launch page
+ * builds them. They were checked when the session was created, but two of
+ * them come from elsewhere: IdSesionSence from SENCE's start callback (blank
+ * when SENCE sent none) and the Token from the OTEC's current registration.
+ * A session is closed in the environment it started in, so that
+ * environment's rules apply.
+ */
+export function validateLogoutFields(
+  session: Session,
+  senceToken: string,
+  publicBaseUrl: string,
+): FieldError[] {
+  const fields = requestFields(
+    session,
+    senceToken,
+    'CerrarSesion',
+    callbackUrls(publicBaseUrl, SAMPLE_TICKET),
+  )
+  return senceRuleErrors(fields, session.environment, 'CerrarSesion')
 }
 
 /** Turns a zod schema's issues on a body into field errors, in Spanish, with each field's SENCE code. */

@@ -8,14 +8,14 @@
 
 import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { SENCE_ERRORS } from '../protocol/error-table.ts'
-import type { Environment, Operation } from '../protocol/fields.ts'
 import { parseCallback, type RawForm } from '../protocol/callback.ts'
+import type { Environment, Operation } from '../protocol/fields.ts'
 import { checkRequestFields } from '../protocol/rules.ts'
-import { normalizeRun } from '../protocol/run.ts'
+import { normalizeRun, runProblem } from '../protocol/run.ts'
 import { renderAutopostPage, renderMessagePage } from '../http/render-page.ts'
 import { simulatorPageDirectives } from '../http/security-headers.ts'
-import { answerFields, codesAfterLogin, type SimulatedRequest } from './sence-answers.ts'
+import { isOfferedOutcome, renderClaveUnicaPage } from './claveunica-page.ts'
+import { answerFields, type SimulatedRequest } from './sence-answers.ts'
 
 export interface SimulatorOptions {
   /** `1`: approve at once, without the ClaveÚnica page. */
@@ -45,6 +45,7 @@ export async function simulatorPlugin(
       const operation = request.params.operation
       if (environment === undefined || !OPERATIONS.includes(operation)) return reply.callNotFound()
 
+      // Requests are read as callbacks are: names and values trimmed.
       const fields = parseCallback((request.body ?? {}) as RawForm).fields
       const violations = checkRequestFields(fields, environment, operation as Operation)
       const { Token: _token, ...kept } = fields
@@ -54,16 +55,22 @@ export async function simulatorPlugin(
         fields: kept,
       }
 
-      if (
-        violations.some((violation) => violation.senceCode === 201 || violation.senceCode === 203)
-      ) {
+      // SENCE rejects a request by posting GlosaError to UrlError.
+      // With no usable UrlError (201 or 203 on it) there is nowhere to post,
+      // so the simulator shows the codes on a page of its own; a blank or
+      // malformed UrlRetoma alone still goes back to UrlError.
+      if (violations.some((violation) => violation.field === 'UrlError')) {
+        request.log.info(
+          { operation, environment, senceCodes: violations.map((v) => v.senceCode) },
+          'simulator rejected request without a usable UrlError',
+        )
         return renderMessagePage(
           reply,
           {
             status: 200,
             title: 'SENCE no pudo procesar la solicitud',
             paragraphs: [
-              'La URL de error (UrlError) falta o no es válida, así que SENCE no puede devolver el resultado.',
+              'La URL de error (UrlError) falta o no es válida, así que SENCE no puede devolver el resultado al curso.',
               ...violations.map((violation) => `${violation.senceCode}: ${violation.detail}`),
             ],
           },
@@ -71,6 +78,8 @@ export async function simulatorPlugin(
         )
       }
       if (violations.length > 0) {
+        // Every broken rule's code, once each, in the manual's field order:
+        // the gateway's 422 lists the same codes.
         const codes = [...new Set(violations.map((violation) => violation.senceCode))].join(';')
         request.log.info(
           { operation, environment, senceCodes: codes },
@@ -79,14 +88,7 @@ export async function simulatorPlugin(
         return postBack(reply, simulated, codes)
       }
       if (options.autoApprove) return postBack(reply, simulated, null)
-
-      return reply.header('cache-control', 'no-store').view('simulator-claveunica.eta', {
-        action: '/simulator/claveunica',
-        request: Buffer.from(JSON.stringify(simulated)).toString('base64url'),
-        run: fields['RunAlumno'] ?? '',
-        outcomes: outcomeChoices(simulated.operation),
-        nonce: reply.cspNonce.script,
-      })
+      return renderClaveUnicaPage(reply, simulated, null)
     },
   )
 
@@ -119,13 +121,7 @@ export async function simulatorPlugin(
         { simulation: true },
       )
     }
-    if (outcome === 'ok') {
-      const runMatches =
-        normalizeRun(form['run'] ?? '') === normalizeRun(simulated.fields['RunAlumno'] ?? '')
-      return postBack(reply, simulated, runMatches ? null : '311')
-    }
-    const code = Number(outcome)
-    if (!codesAfterLogin(simulated.operation).includes(code)) {
+    if (!isOfferedOutcome(simulated.operation, outcome)) {
       return renderMessagePage(
         reply,
         {
@@ -136,7 +132,23 @@ export async function simulatorPlugin(
         { simulation: true },
       )
     }
-    return postBack(reply, simulated, String(code))
+
+    // ClaveÚnica keeps a student who types an invalid RUN on its login page
+    // and SENCE sends nothing back, as the manual states. The stand-in
+    // accepts any password.
+    const run = normalizeRun(form['run'] ?? '')
+    if (runProblem(run) !== null) {
+      return renderClaveUnicaPage(
+        reply,
+        simulated,
+        `El RUN "${form['run'] ?? ''}" no es válido. Escríbelo con su dígito verificador, por ejemplo 12345678-5.`,
+      )
+    }
+    // After the login, SENCE first compares the RUN of the person who logged
+    // in with RunAlumno: a different one is 311, whatever else was chosen.
+    if (run !== normalizeRun(simulated.fields['RunAlumno'] ?? ''))
+      return postBack(reply, simulated, '311')
+    return postBack(reply, simulated, outcome === 'ok' ? null : outcome)
   })
 }
 
@@ -156,18 +168,6 @@ function postBack(reply: FastifyReply, simulated: SimulatedRequest, glosaError: 
   })
 }
 
-function outcomeChoices(operation: Operation): { value: string; label: string }[] {
-  const codes = codesAfterLogin(operation).map((code) => ({
-    value: String(code),
-    label: `${code}: ${SENCE_ERRORS.get(code)?.meaning ?? ''}`,
-  }))
-  return [
-    { value: 'ok', label: 'Ingreso correcto' },
-    ...codes,
-    { value: 'abandon', label: 'Abandonar (SENCE no responde)' },
-  ]
-}
-
 function decodeRequest(encoded: string): SimulatedRequest | null {
   try {
     const value = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as SimulatedRequest
@@ -175,7 +175,8 @@ function decodeRequest(encoded: string): SimulatedRequest | null {
       (value.environment === 'test' || value.environment === 'production') &&
       OPERATIONS.includes(value.operation) &&
       typeof value.fields === 'object' &&
-      value.fields !== null
+      value.fields !== null &&
+      Object.values(value.fields).every((field) => typeof field === 'string')
     return valid ? value : null
   } catch {
     return null

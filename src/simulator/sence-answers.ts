@@ -1,5 +1,5 @@
-// What the simulated SENCE posts back to UrlRetoma and UrlError: exactly the
-// fields of the manual's tables, in their order, with SENCE's names.
+// The fields the simulated SENCE posts back to UrlRetoma and UrlError: exactly
+// those of the manual's tables, in their order, with SENCE's names.
 
 import { randomInt } from 'node:crypto'
 import {
@@ -18,13 +18,25 @@ export interface SimulatedRequest {
   fields: Record<string, string>
 }
 
-/** Codes SENCE can answer after the student's ClaveÚnica login (Anexo 2, minus the checks made before it). */
+/**
+ * Codes SENCE returns after the student's ClaveÚnica login: those that need
+ * SENCE's records (208, 211, 212, 303, 306-310), its internal failures, 311
+ * and 312 from ClaveÚnica, and 313 for a close.
+ */
 export function codesAfterLogin(operation: Operation): number[] {
   const codes = [208, 211, 212, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312]
   return operation === 'CerrarSesion' ? [...codes, 313] : codes
 }
 
-/** Generates an IdSesionSence: SENCE does not publish its format, so a 12-digit number stands in. */
+/**
+ * Codes of SENCE's checks of the request itself. The simulator returns them
+ * at once for a request that breaks a rule, as SENCE does. Its ClaveÚnica
+ * page also offers them, so that an LMS can test how it handles every code,
+ * although the gateway never sends such a request.
+ */
+export const REQUEST_CHECK_CODES: readonly number[] = [200, 201, 202, 203, 204, 205, 206, 207, 209]
+
+/** Generates an IdSesionSence: SENCE does not publish its format, so a 12-digit number is used. */
 export function generateIdSesionSence(): string {
   return String(randomInt(100_000_000_000, 1_000_000_000_000))
 }
@@ -32,7 +44,8 @@ export function generateIdSesionSence(): string {
 /**
  * Builds the fields posted back. A successful start carries a new
  * IdSesionSence; a failed start carries it blank, as SENCE does; a close
- * carries none. `glosaError` is set for failures.
+ * carries none. `glosaError` is set for failures. FechaHora is the time of
+ * the callback in America/Santiago, and ZonaHoraria names that zone.
  */
 export function answerFields(
   request: SimulatedRequest,

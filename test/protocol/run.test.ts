@@ -37,3 +37,20 @@ t.test('maskRun keeps last digits', async (t) => {
   t.equal(maskRun('1000013-K'), '****013-K')
   t.equal(maskRun('nonsense'), '***')
 })
+
+t.test('normalizeRun typographic dashes', async (t) => {
+  t.equal(normalizeRun('12.345.678‐5'), '12345678-5', 'hyphen U+2010')
+  t.equal(normalizeRun('12345678–5'), '12345678-5', 'en dash')
+  t.equal(normalizeRun('12345678−5'), '12345678-5', 'minus sign')
+})
+
+t.test('normalizeRun leaves garbage for validation', async (t) => {
+  t.equal(normalizeRun(''), '')
+  t.equal(normalizeRun('abc'), 'abc')
+  t.equal(runProblem(normalizeRun('12-345-678-5')), 'format')
+})
+
+t.test('runProblem accepts lower-case k', async (t) => {
+  t.equal(runProblem('10000013-k'), null)
+  t.equal(runProblem('12345678-k'), 'check_digit')
+})

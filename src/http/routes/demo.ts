@@ -72,9 +72,14 @@ export async function demoRoutes(
 
   app.post<{ Body: Record<string, string> }>('/demo/close', async (request, reply) => {
     const otec = await loadOtec()
-    const closing = await requestClose(prisma, settings, otec, request.body['session'] ?? '', {
-      returnUrl: backUrl,
-    })
+    const closing = await requestClose(
+      prisma,
+      settings,
+      otec,
+      services.secrets.open(otec.senceTokenSealed),
+      request.body['session'] ?? '',
+      { returnUrl: backUrl },
+    )
     if (!closing.ok) {
       return renderMessagePage(
         reply,

@@ -66,6 +66,7 @@ export async function sessionRoutes(
         prisma,
         intentSettings,
         request.otec,
+        services.secrets.open(request.otec.senceTokenSealed),
         request.params.id,
         request.body,
       )
