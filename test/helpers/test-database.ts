@@ -55,7 +55,29 @@ export async function createTestDatabase(
   const db = connectDatabase(databaseUrl(name), options.poolMax ?? 5)
   t.teardown(async () => {
     await db.close()
-    await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+    await dropDatabase(name)
   })
   return db
+}
+
+/**
+ * Drops a test database once its connections are gone. pg's pool.end()
+ * resolves before the server has seen every client's Terminate, and
+ * DROP ... WITH (FORCE) would kill such a backend with an error the client
+ * then reports; so a busy database is retried for a few seconds first.
+ */
+async function dropDatabase(name: string): Promise<void> {
+  await withAdminClient(async (client) => {
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name}`)
+        return
+      } catch (error) {
+        // 55006: object_in_use, "database is being accessed by other users".
+        if ((error as { code?: string }).code !== '55006') throw error
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    }
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+  })
 }
