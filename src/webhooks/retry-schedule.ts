@@ -37,6 +37,9 @@ export function parseRetryAfter(value: string | undefined, now: Date): number | 
   if (value === undefined) return null
   const trimmed = value.trim()
   if (/^\d+$/.test(trimmed)) return Number(trimmed)
+  // Every HTTP-date form starts with the day's name; Date.parse alone
+  // would also read "-5" as a year.
+  if (!/^[A-Za-z]{3}/.test(trimmed)) return null
   const date = Date.parse(trimmed)
   if (Number.isNaN(date)) return null
   return Math.max(0, Math.ceil((date - now.getTime()) / 1000))
