@@ -120,14 +120,16 @@ export async function startWorker(
     'webhook worker started',
   )
 
+  let stopping: Promise<void> | null = null
   return {
-    async stop() {
-      await sweeper.stop()
-      await queue.boss.offWork(DELIVERY_QUEUE_NAME, { id: workId, wait: true })
-      if (options.queue === undefined) await queue.stop()
-      await sender.close()
-      logger.info('webhook worker stopped')
-    },
+    stop: () =>
+      (stopping ??= (async () => {
+        await sweeper.stop()
+        await queue.boss.offWork(DELIVERY_QUEUE_NAME, { id: workId, wait: true })
+        if (options.queue === undefined) await queue.stop()
+        await sender.close()
+        logger.info('webhook worker stopped')
+      })()),
   }
 }
 

@@ -1,28 +1,19 @@
 import t from 'tap'
-import { createIntent, VALID_INTENT, visitThroughSimulator } from '../helpers/browser-flow.ts'
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts'
+import { startTestGateway } from '../helpers/gateway.ts'
 import { startWebhookReceiver } from '../helpers/webhook-receiver.ts'
-import { startTestWorker } from '../helpers/webhook-worker.ts'
-
-const FAST_RETRIES = {
-  WEBHOOK_ALLOW_PRIVATE_TARGETS: '1',
-  WEBHOOK_RETRY_DELAYS: '1,1,1,1',
-  WEBHOOK_TIMEOUT_MS: '1000',
-}
-
-async function startSession(gateway: TestGateway): Promise<string> {
-  const created = await createIntent(gateway, VALID_INTENT)
-  const visit = await visitThroughSimulator(gateway, created.body['startUrl'])
-  if (visit.callbackResponse?.statusCode !== 303) throw new Error('callback was not applied')
-  return created.body['id']
-}
+import {
+  FAST_WEBHOOK_SETTINGS,
+  startSession,
+  startTestWorker,
+  waitForSessionDelivery,
+} from '../helpers/webhook-worker.ts'
 
 t.test('receiver down for three attempts, then healthy', async (t) => {
   const receiver = await startWebhookReceiver(t, (request) =>
     request.index < 3 ? { status: 503, body: 'mantenimiento' } : { status: 200, body: 'ok' },
   )
   const gateway = await startTestGateway(t, {
-    environment: FAST_RETRIES,
+    environment: FAST_WEBHOOK_SETTINGS,
     otec: { webhookUrl: receiver.url },
   })
   receiver.secrets = [gateway.otec.webhookSecret as string]
@@ -30,7 +21,7 @@ t.test('receiver down for three attempts, then healthy', async (t) => {
 
   const sessionId = await startSession(gateway)
   await receiver.waitFor((received) => received.length >= 4)
-  const delivery = await waitForDeliveryStatus(gateway, sessionId, 'succeeded')
+  const delivery = await waitForSessionDelivery(gateway, sessionId, 'succeeded')
   await worker.stop()
 
   t.equal(receiver.received.length, 4, 'three failures and one success')
@@ -63,17 +54,3 @@ t.test('receiver down for three attempts, then healthy', async (t) => {
   t.equal(delivery.attempts[0]?.responseExcerpt, 'mantenimiento')
   t.equal(delivery.leaseToken, null, 'lease released')
 })
-
-async function waitForDeliveryStatus(gateway: TestGateway, sessionId: string, status: string) {
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    const delivery = await gateway.db.prisma.webhookDelivery.findFirst({
-      where: { event: { sessionId } },
-      include: { attempts: { orderBy: { startedAt: 'asc' } } },
-    })
-    if (delivery !== null && delivery.status === status) return delivery
-    if (Date.now() > deadline)
-      throw new Error(`delivery did not become ${status}: ${JSON.stringify(delivery)}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
