@@ -1,6 +1,6 @@
 // Kill -9 at the worst moments, with real processes on one PostgreSQL.
 
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { freePort, startGatewayProcess, waitForOutput } from '../helpers/gateway-process.ts'
 import { nextTestRut, TEST_ENCRYPTION_KEYS } from '../helpers/gateway.ts'
 import { loginOverHttp } from '../helpers/http-login.ts'
@@ -9,7 +9,7 @@ import { startWebhookReceiver } from '../helpers/webhook-receiver.ts'
 import { createOtec } from '../../src/otecs/create-otec.ts'
 import { createSecretBox } from '../../src/security/secret-box.ts'
 
-async function setUp(t: Tap.Test, respond?: Parameters<typeof startWebhookReceiver>[1]) {
+async function setUp(t: Test, respond?: Parameters<typeof startWebhookReceiver>[1]) {
   const db = await createTestDatabase(t)
   db.pool.on('error', () => {})
   const receiver = await startWebhookReceiver(t, respond)
@@ -35,7 +35,7 @@ async function setUp(t: Tap.Test, respond?: Parameters<typeof startWebhookReceiv
   return { db, receiver, apiKey: created.apiKey, base: `http://localhost:${port}`, environment }
 }
 
-function spawn(t: Tap.Test, args: string[], environment: Record<string, string>) {
+function spawn(t: Test, args: string[], environment: Record<string, string>) {
   const child = startGatewayProcess(args, environment)
   t.teardown(() => child.child.kill('SIGKILL'))
   return child

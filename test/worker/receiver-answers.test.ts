@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { startTestGateway } from '../helpers/gateway.ts'
 import { startWebhookReceiver, type ResponseScript } from '../helpers/webhook-receiver.ts'
 import {
@@ -8,7 +8,7 @@ import {
   waitForSessionDelivery,
 } from '../helpers/webhook-worker.ts'
 
-async function setUp(t: Tap.Test, script: ResponseScript) {
+async function setUp(t: Test, script: ResponseScript) {
   const receiver = await startWebhookReceiver(t, script)
   const gateway = await startTestGateway(t, {
     environment: FAST_WEBHOOK_SETTINGS,
