@@ -95,9 +95,16 @@ t.test('worker killed in the middle of an attempt', async (t) => {
   const [first, again] = receiver.received
   t.equal(again?.webhookId, first?.webhookId, 'the same webhook-id after the restart')
   t.ok(again?.verified)
-  const delivered = await db.prisma.webhookDelivery.findFirstOrThrow({
+  // The receiver has the request; the worker records the attempt right after it.
+  let delivered = await db.prisma.webhookDelivery.findFirstOrThrow({
     where: { event: { sessionId } },
   })
+  for (let waited = 0; delivered.status === 'pending' && waited < 10_000; waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    delivered = await db.prisma.webhookDelivery.findFirstOrThrow({
+      where: { event: { sessionId } },
+    })
+  }
   t.equal(delivered.status, 'succeeded', 'nothing stays stuck')
   t.equal(delivered.attemptCount, 1, 'the killed attempt left no record, the new one did')
   second.child.kill('SIGTERM')
