@@ -6,13 +6,19 @@ import { runMigrate } from './migrate.ts'
 import { runOtec } from './otec.ts'
 import { runServe } from './serve.ts'
 import { UsageError } from './usage-error.ts'
+import { runWebhook } from './webhook.ts'
+import { runWorker } from './worker.ts'
 
 const USAGE = `usage: sence-gateway <command> [options]
 
 commands:
-  serve [--migrate]     start the HTTP server (--migrate: apply migrations first)
+  serve [--migrate] [--no-worker]
+                        start the HTTP server and the webhook worker (--migrate:
+                        apply migrations first; --no-worker: HTTP only)
+  worker                send webhooks only; run any number of them
   migrate               apply pending database migrations, then exit
   otec create ...       register an OTEC; see "sence-gateway otec --help"
+  webhook ...           manage webhook endpoints and deliveries; see "sence-gateway webhook --help"
   generate-key          print a new ENCRYPTION_KEYS entry
 
 Settings come from the environment; see .env.example.`
@@ -28,6 +34,10 @@ export async function main(argv: string[]): Promise<number> {
         return await runMigrate(rest)
       case 'otec':
         return await runOtec(rest)
+      case 'worker':
+        return await runWorker(rest)
+      case 'webhook':
+        return await runWebhook(rest)
       case 'generate-key':
         return runGenerateKey(rest)
       case undefined:

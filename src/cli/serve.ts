@@ -4,11 +4,12 @@ import { buildApp } from '../http/app.ts'
 import { ensureDemoOtec, type DemoOtec } from './demo-otec.ts'
 import { openRuntime, type Runtime } from './runtime.ts'
 import { UsageError } from './usage-error.ts'
+import { startWebhookDelivery } from './worker.ts'
 
 /** How long a SIGTERM waits for in-flight requests before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000
 
-/** `sence-gateway serve`: the HTTP server until SIGTERM or SIGINT. */
+/** `sence-gateway serve`: the HTTP server and the webhook worker until SIGTERM or SIGINT. */
 export async function runServe(args: string[]): Promise<number> {
   const { values } = parseArgsOrThrow(args)
   const settings = loadSettings()
@@ -16,6 +17,7 @@ export async function runServe(args: string[]): Promise<number> {
   const { logger } = runtime
 
   const demo = settings.embedded ? await ensureDemoOtec(runtime) : null
+  const webhooks = await startWebhookDelivery(runtime, { worker: values['no-worker'] !== true })
   const app = await buildApp({ ...runtime, demoOtecId: demo?.id })
   await app.listen({ host: settings.host, port: settings.port })
   logger.info(
@@ -43,6 +45,7 @@ export async function runServe(args: string[]): Promise<number> {
       deadline.unref()
       try {
         await app.close()
+        await webhooks.stop()
         await runtime.close()
         logger.info('stopped')
         resolve(0)
@@ -64,11 +67,14 @@ function parseArgsOrThrow(args: string[]) {
       args,
       options: {
         migrate: { type: 'boolean' },
+        'no-worker': { type: 'boolean' },
       },
       strict: true,
     })
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}\nusage: sence-gateway serve [--migrate]`)
+    throw new UsageError(
+      `${(error as Error).message}\nusage: sence-gateway serve [--migrate] [--no-worker]`,
+    )
   }
 }
 

@@ -16,6 +16,8 @@ export interface Settings {
   simulatorAutoApprove: boolean
   pendingTtlSeconds: number
   webhookRetryDelaysSeconds: number[]
+  /** The limit of one delivery attempt, from DNS lookup to the last byte read. */
+  webhookTimeoutMs: number
   webhookAllowPrivateTargets: boolean
   /** `keyId:base64key` entries; the first one seals, every one opens. */
   encryptionKeys: string | undefined
@@ -102,6 +104,7 @@ const environmentSchema = z.object({
   SIMULATOR_AUTO_APPROVE: switchSetting.default(false),
   PENDING_TTL_SECONDS: wholeNumber(10, 7 * 24 * 3600).default(1800),
   WEBHOOK_RETRY_DELAYS: retryDelays.default(DEFAULT_WEBHOOK_RETRY_DELAYS.split(',').map(Number)),
+  WEBHOOK_TIMEOUT_MS: wholeNumber(100, 120_000).default(15_000),
   WEBHOOK_ALLOW_PRIVATE_TARGETS: switchSetting.optional(),
   ENCRYPTION_KEYS: z.string().trim().min(1).optional(),
   DATABASE_POOL_MAX: wholeNumber(1, 500).default(10),
@@ -143,6 +146,7 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
     simulatorAutoApprove: env.SIMULATOR_AUTO_APPROVE,
     pendingTtlSeconds: env.PENDING_TTL_SECONDS,
     webhookRetryDelaysSeconds: env.WEBHOOK_RETRY_DELAYS,
+    webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
     webhookAllowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? embedded,
     encryptionKeys: env.ENCRYPTION_KEYS,
     databasePoolMax: env.DATABASE_POOL_MAX,

@@ -24,6 +24,8 @@ import { sendProblem } from './problem.ts'
 import { renderMessagePage } from './render-page.ts'
 import { senceErrorRoutes } from './routes/api/sence-errors.ts'
 import { sessionRoutes } from './routes/api/sessions.ts'
+import { webhookDeliveryRoutes } from './routes/api/webhook-deliveries.ts'
+import { webhookEndpointRoutes } from './routes/api/webhook-endpoints.ts'
 import { callbackRoutes } from './routes/browser/callbacks.ts'
 import { launchRoutes } from './routes/browser/launch.ts'
 import { demoRoutes } from './routes/demo.ts'
@@ -78,6 +80,8 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
     api.addHook('preHandler', authenticateApiKey(services.db.prisma))
     await sessionRoutes(api, services)
     await senceErrorRoutes(api)
+    await webhookEndpointRoutes(api, services)
+    await webhookDeliveryRoutes(api, services)
   })
 
   await app.register(async (browser) => {

@@ -14,6 +14,10 @@ export const PROBLEM_TYPES = {
   unauthorized: { status: 401, title: 'Missing or invalid API key' },
   'not-found': { status: 404, title: 'Resource not found' },
   'invalid-state': { status: 409, title: 'The session is not in a state that allows this' },
+  'webhook-conflict': {
+    status: 409,
+    title: 'The webhook endpoint or delivery does not allow this now',
+  },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported content type' },
   'rate-limited': { status: 429, title: 'Too many requests' },

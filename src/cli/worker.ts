@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util'
+import { loadSettings } from '../config/settings.ts'
+import { startDeliveryQueue, useDeliveryQueue } from '../webhooks/delivery-queue.ts'
+import { deliveryQueueOptions, startWorker } from '../worker/start-worker.ts'
+import { openRuntime, type Runtime } from './runtime.ts'
+import { UsageError } from './usage-error.ts'
+
+const USAGE = `usage: sence-gateway worker
+
+Sends webhook deliveries until SIGTERM or SIGINT. Run any number of workers
+on one DATABASE_URL; \`sence-gateway serve\` runs one itself unless started
+with --no-worker. The embedded database admits one process, so there the
+worker runs inside serve.`
+
+/** How long a stopping worker waits for the attempts in flight, in milliseconds. */
+const WORKER_SHUTDOWN_GRACE_MS = 60_000
+
+export interface WebhookDelivery {
+  stop(): Promise<void>
+}
+
+/**
+ * Starts the process's delivery queue, through which its use cases enqueue
+ * deliveries in their transactions, and the worker when `worker` is true.
+ */
+export async function startWebhookDelivery(
+  runtime: Runtime,
+  options: { worker: boolean },
+): Promise<WebhookDelivery> {
+  const queue = await startDeliveryQueue(
+    runtime.db,
+    runtime.logger,
+    deliveryQueueOptions(runtime.settings, options.worker),
+  )
+  const unregister = useDeliveryQueue(queue)
+  const worker = options.worker ? await startWorker(runtime, { queue }) : null
+  return {
+    async stop() {
+      await worker?.stop()
+      unregister()
+      await queue.stop()
+    },
+  }
+}
+
+/** `sence-gateway worker`: the webhook worker alone. */
+export async function runWorker(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE)
+    return 0
+  }
+  try {
+    parseArgs({ args, options: {}, strict: true })
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`)
+  }
+
+  const settings = loadSettings()
+  const runtime = await openRuntime(settings, { migrate: false })
+  const delivery = await startWebhookDelivery(runtime, { worker: true }).catch(async (error) => {
+    await runtime.close()
+    throw error
+  })
+
+  return new Promise<number>((resolve) => {
+    let stopping = false
+    const stop = async (signal: string) => {
+      if (stopping) return
+      stopping = true
+      runtime.logger.info(
+        { signal },
+        'stopping the webhook worker: finishing the attempts in flight',
+      )
+      const deadline = setTimeout(() => {
+        runtime.logger.error(
+          { graceMs: WORKER_SHUTDOWN_GRACE_MS },
+          'worker shutdown took too long; exiting',
+        )
+        resolve(1)
+      }, WORKER_SHUTDOWN_GRACE_MS)
+      deadline.unref()
+      try {
+        await delivery.stop()
+        await runtime.close()
+        resolve(0)
+      } catch (error) {
+        runtime.logger.error({ err: error }, 'worker shutdown failed')
+        resolve(1)
+      } finally {
+        clearTimeout(deadline)
+      }
+    }
+    process.once('SIGTERM', () => void stop('SIGTERM'))
+    process.once('SIGINT', () => void stop('SIGINT'))
+  })
+}
