@@ -4,6 +4,7 @@ import { SettingsError } from '../config/settings.ts'
 import { runGenerateKey } from './generate-key.ts'
 import { runMigrate } from './migrate.ts'
 import { runOtec } from './otec.ts'
+import { runReseal } from './reseal.ts'
 import { runServe } from './serve.ts'
 import { UsageError } from './usage-error.ts'
 
@@ -14,6 +15,7 @@ commands:
   migrate               apply pending database migrations, then exit
   otec create ...       register an OTEC; see "sence-gateway otec --help"
   generate-key          print a new ENCRYPTION_KEYS entry
+  reseal [--dry-run]    re-seal stored secrets with the first ENCRYPTION_KEYS key
 
 Settings come from the environment; see .env.example.`
 
@@ -30,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runOtec(rest)
       case 'generate-key':
         return runGenerateKey(rest)
+      case 'reseal':
+        return await runReseal(rest)
       case undefined:
       case '-h':
       case '--help':
