@@ -1,8 +1,9 @@
-// Runs the Dockerfile's steps without Docker, as far as they can run here:
-// each stage in its own temporary folder (standing for WORKDIR), COPY as a
-// file copy that honours .dockerignore, RUN through /bin/sh with the
-// stage's ENV, then the final stage's ENTRYPOINT with `migrate` and with
-// CMD against a fresh database on the test PostgreSQL, and its HEALTHCHECK.
+// Runs the Dockerfile's steps without Docker, as far as they can run here.
+// Each stage is built in its own temporary folder, which stands in for
+// WORKDIR. COPY is a file copy that honours .dockerignore, and RUN goes
+// through /bin/sh with the stage's ENV. Then the final stage's ENTRYPOINT
+// runs `migrate` and CMD against a fresh database on the test PostgreSQL,
+// and its HEALTHCHECK runs against that server.
 //
 // What it cannot check: the base image itself (the steps run on this
 // machine's Debian with the Node 24 of node_modules and the machine's npm),
@@ -22,7 +23,7 @@ import { freePort } from '../test/helpers/gateway-process.ts'
 import { execForm, readDockerfileStages, type DockerStage } from './dockerfile-model.ts'
 
 const CONTEXT = fileURLToPath(new URL('../', import.meta.url))
-/** Where WORKDIR points in the image; each stage's folder stands for it. */
+/** The image's WORKDIR, for which each stage's folder stands in. */
 const IMAGE_WORKDIR = '/app'
 /** Node 24 first on PATH, so that RUN's `node` and `npm` run on it. */
 const PATH = `${path.dirname(process.execPath)}:${process.env['PATH'] ?? ''}`

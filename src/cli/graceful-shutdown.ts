@@ -14,7 +14,7 @@ export interface ShutdownOptions {
   steps: ShutdownStep[]
   /** Ends the process when the timeout passes or a second signal arrives. Tests replace it. */
   exit?: (code: number) => void
-  /** Where the signals come from: the process, or an EventEmitter in tests. */
+  /** Source of the signals: the process, or an EventEmitter in tests. */
   signals?: SignalSource
 }
 
@@ -28,7 +28,7 @@ export interface SignalSource {
  * with 0, or with 1 when a step failed. When the steps take longer than
  * timeoutMs, or a second signal arrives (Ctrl-C twice), it logs what was
  * still stopping and ends the process with status 1, since something still
- * holds the event loop open.
+ * keeps the event loop open.
  */
 export function stopOnSignal(options: ShutdownOptions): Promise<number> {
   const { logger, timeoutMs, steps } = options

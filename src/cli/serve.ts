@@ -28,7 +28,7 @@ export async function runServe(args: string[]): Promise<number> {
   )
   if (demo !== null) printDemoBanner(runtime, demo)
 
-  // Fastify's close() stops accepting connections, answers 503 to new
+  // Fastify's close() stops accepting connections, responds 503 to new
   // requests on open connections, and waits for the requests in flight.
   // Background tasks stop next, so that work started by a request is done;
   // the database closes last.

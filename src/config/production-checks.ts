@@ -4,7 +4,7 @@ import type { Settings } from './settings.ts'
  * Lists what NODE_ENV=production does not accept: the embedded database, the
  * simulator (which would record attendance that SENCE never saw), a
  * defaulted or plain-http PUBLIC_BASE_URL, and a SENCE_BASE_URL that is not
- * SENCE over https. `readable` tells whether the named settings parsed, so
+ * SENCE over https. `readable` returns whether the named settings parsed, so
  * that an invalid setting is reported once, by its own message.
  */
 export function productionProblems(

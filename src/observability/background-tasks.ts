@@ -15,6 +15,7 @@ export interface BackgroundTaskStatus {
   readonly name: string
   /** Marks the task running; also its heartbeat when staleAfterMs is set. */
   running(): void
+  /** Marks the task failed; the error's message appears in /readyz's body, so keep secrets out of it. */
   failed(error: unknown): void
   stopping(): void
   stopped(): void

@@ -7,6 +7,7 @@
 
 import client from 'prom-client'
 import { SENCE_ERRORS } from '../protocol/error-table.ts'
+import type { SessionStatus } from '../sessions/session-status.ts'
 
 export const metricsRegistry = new client.Registry()
 client.collectDefaultMetrics({ register: metricsRegistry })
@@ -41,16 +42,13 @@ const webhookAttempts = new client.Counter({
 })
 
 /**
- * How a webhook delivery attempt ended: `success` (2xx), `http_error`
+ * Outcome of a webhook delivery attempt: `success` (2xx), `http_error`
  * (any other status), `timeout` (no response in time), `network_error`
  * (refused, reset, DNS), `blocked` (the target is a private address that
  * WEBHOOK_ALLOW_PRIVATE_TARGETS forbids).
  */
 export type WebhookAttemptOutcome =
   'success' | 'http_error' | 'timeout' | 'network_error' | 'blocked'
-
-/** Status as the metrics name it: a session status, or `none` before the session exists. */
-export type TransitionStatus = string
 
 /** Records one HTTP response. `route` is the route template (`/cb/:ticket/:endpoint`), never the raw URL. */
 export function observeHttpRequest(
@@ -63,7 +61,7 @@ export function observeHttpRequest(
 }
 
 /** Records one committed session status change. Call after the transaction commits. */
-export function countSessionTransition(from: TransitionStatus, to: TransitionStatus): void {
+export function countSessionTransition(from: SessionStatus, to: SessionStatus): void {
   sessionTransitions.inc({ from, to })
 }
 

@@ -1,6 +1,6 @@
 // Gauges of the webhook queue, read from the WebhookDelivery table at each
 // scrape: the table is the queue's source of truth, whatever job library
-// runs the deliveries, and every process sees the same numbers.
+// runs the deliveries, and every process reports the same numbers.
 
 import client from 'prom-client'
 import type { PrismaClient } from '../persistence/database.ts'

@@ -1,4 +1,4 @@
-// What /readyz checks: the database answers, every migration of
+// What /readyz checks: the database responds, every migration of
 // prisma/migrations is applied, and every background task of this process
 // runs (see background-tasks.ts). Each database check has a timeout, so that
 // a hung connection pool turns into "not ready" instead of a hung probe.
@@ -29,7 +29,7 @@ export interface ReadinessReport {
 
 let knownMigrations: Promise<string[]> | undefined
 
-/** The migration folders shipped with this build, read once per process. */
+/** Returns the migration folders shipped with this build, read once per process. */
 function shippedMigrations(): Promise<string[]> {
   knownMigrations ??= readMigrationList().then((list) =>
     list.migrationDirectories.map((directory) => directory.path),

@@ -1,6 +1,6 @@
 // Runs several `sence-gateway serve` processes on one test database, as a
 // deployment behind a load balancer does, and prepares SENCE callbacks to
-// send at them: each session is created through the API and taken through
+// send to them. Each session is created through the API and taken through
 // the auto-approving simulator, up to the form that SENCE would post back.
 
 import { createOtec } from '../../src/otecs/create-otec.ts'

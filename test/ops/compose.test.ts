@@ -1,8 +1,8 @@
-// docker-compose.yml checked without a Docker engine: validated against the
-// Compose Specification's JSON schema (the copy that dclint 3 ships, in
-// node_modules/dclint/schemas/compose.schema.json) after the variable
-// interpolation that `docker compose` does with .env, linted by dclint, and
-// read for the start-up order that docs/operations.md promises.
+// docker-compose.yml, checked without a Docker engine. After the variable
+// interpolation that `docker compose` does with .env, it is validated
+// against the Compose Specification's JSON schema (the copy that dclint 3
+// ships, in node_modules/dclint/schemas/compose.schema.json). dclint lints
+// it, and the tests read the start-up order that docs/operations.md states.
 
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -48,7 +48,7 @@ function interpolate(text: string, variables: Record<string, string>) {
 
 function validate(document: unknown) {
   const ajv = new Ajv({ allErrors: true, strict: false })
-  // The schema names draft-07 by its https URL; Ajv knows it by the http one.
+  // The schema names draft-07 by its https URL, and Ajv registers it under the http one.
   ajv.addMetaSchema(draft07, 'https://json-schema.org/draft-07/schema')
   const check = ajv.compile(composeSchema)
   const valid = check(document)

@@ -1,8 +1,8 @@
-// The Dockerfile checked without a Docker engine: linted by dockerfile-utils
-// (the validator of the Dockerfile language server), and read with
-// dockerfile-ast for what the image must be: multi-stage on the official
-// Node 24 image, a non-root user, production dependencies only, a health
-// check, and an exec-form entrypoint that receives SIGTERM.
+// The Dockerfile, checked without a Docker engine. dockerfile-utils (the
+// validator of the Dockerfile language server) lints it, and dockerfile-ast
+// reads it for what the image must be: multi-stage on the official Node 24
+// image, a non-root user, production dependencies only, a health check, and
+// an exec-form entrypoint that receives SIGTERM.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { builtinModules } from 'node:module'
@@ -95,7 +95,7 @@ t.test('COPY sources in the build context', async (t) => {
     }
 })
 
-/** Every file under bin and src, as the image has them. */
+/** Returns every file under bin and src, which the image copies. */
 function imageSourceFiles(): string[] {
   const files: string[] = []
   const walk = (directory: string) => {

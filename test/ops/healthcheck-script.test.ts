@@ -6,7 +6,7 @@ import { freePort } from '../helpers/gateway-process.ts'
 
 const SCRIPT = fileURLToPath(new URL('../../docker/healthcheck.js', import.meta.url))
 
-/** Runs the script as Docker does; asynchronously, since the gateway answers from this process. */
+/** Runs the script as Docker does; asynchronously, since the gateway runs in this process. */
 function runCheck(port: number, ...args: string[]): Promise<number | null> {
   return new Promise((resolve) => {
     const child = execFile(process.execPath, [SCRIPT, ...args], {

@@ -13,12 +13,12 @@ const CALLBACKS = 240
 const CONCURRENCY = 48
 
 interface Delivery {
-  /** The instance whose answer the browser got. */
+  /** The instance whose response the browser got. */
   answeredBy: string
   status: number
-  /** Whether A's answer came after SIGTERM was sent: a request A finished while draining. */
+  /** Whether A's response came after SIGTERM was sent: a request A finished while draining. */
   afterSignal: boolean
-  /** What A did instead of answering, when the load balancer had to retry at B. */
+  /** What A did instead of responding, when the load balancer had to retry at B. */
   failedAtA: string | null
 }
 

@@ -7,7 +7,7 @@ import type { GatewayServices } from '../services.ts'
 /**
  * Probes and metrics for the operator, outside the OpenAPI document:
  * - GET /healthz: the process is up and serving HTTP; it does not touch the database.
- * - GET /readyz: 200 when the database answers, the migrations are applied and
+ * - GET /readyz: 200 when the database responds, the migrations are applied and
  *   the background tasks run, else 503 with the failed checks. During a
  *   graceful shutdown fastify answers 503 to every new request, this one too.
  * - GET /metrics: Prometheus text format.
