@@ -109,6 +109,7 @@ t.test('SIGTERM during a burst of callbacks loses nothing', async (t) => {
     `SELECT count(*)::int AS sessions,
             count(*) FILTER (WHERE s.status = 'started')::int AS started,
             (SELECT count(*)::int FROM "SessionEvent" WHERE type = 'callback_applied') AS applied,
+            (SELECT count(*)::int FROM "SessionEvent" WHERE type = 'callback_duplicate') AS duplicates,
             (SELECT count(*)::int FROM "WebhookEvent") AS webhooks,
             (SELECT count(*)::int FROM "WebhookDelivery" WHERE status = 'pending') AS deliveries
        FROM "Session" s`,
@@ -117,6 +118,8 @@ t.test('SIGTERM during a burst of callbacks loses nothing', async (t) => {
     sessions: CALLBACKS,
     started: CALLBACKS,
     applied: CALLBACKS,
+    // A duplicate would be a retry of a callback that A applied without answering.
+    duplicates: 0,
     webhooks: CALLBACKS,
     deliveries: CALLBACKS,
   })
