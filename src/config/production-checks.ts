@@ -45,7 +45,7 @@ export function productionProblems(
     ) {
       problems.push(
         `PUBLIC_BASE_URL: must be https when NODE_ENV=production (got "${settings.publicBaseUrl}"); ` +
-          'set PUBLIC_BASE_URL_ALLOW_HTTP=1 only if browsers reach the gateway over https anyway',
+          'put a TLS proxy in front, or set PUBLIC_BASE_URL_ALLOW_HTTP=1 for a staging set-up without TLS',
       )
     }
   }

@@ -26,7 +26,7 @@ export interface Settings {
   production: boolean
   /** Whether PUBLIC_BASE_URL was set, rather than defaulted to localhost. */
   publicBaseUrlSet: boolean
-  /** Lets production run with an http:// PUBLIC_BASE_URL (a TLS proxy in front that the gateway cannot see). */
+  /** Lets production run with an http:// PUBLIC_BASE_URL, for a staging set-up without TLS. */
   publicBaseUrlAllowHttp: boolean
   /** How long SIGTERM waits for requests and background work before the process exits anyway. */
   shutdownTimeoutSeconds: number
