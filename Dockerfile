@@ -1,35 +1,50 @@
 # syntax=docker/dockerfile:1
-# sence-gateway: one image for `serve`, `worker` and `migrate`.
+# sence-gateway: one image for `serve`, `migrate` and the other commands.
 # Node 24 runs the TypeScript sources directly (type stripping): there is
 # no build step besides generating the Prisma client.
+# NOTE: no Docker engine runs where this project is developed, so this file
+# was never built by Docker: test/ops/dockerfile.test.ts lints and reads it,
+# and scripts/dockerfile-dry-run.ts runs its steps outside Docker.
 
-FROM node:24-bookworm-slim AS dependencies
+# The Prisma client is generated with the Prisma CLI, a dev dependency.
+FROM node:24-bookworm-slim AS client
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Install scripts are skipped: Prisma's would download native engines,
-# which the service does not use (migrations run on the WebAssembly engine).
+# which the service does not use (migrations run on the WebAssembly engine),
+# and the `node` devDependency's would download a second Node.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY prisma.config.ts ./
 COPY prisma ./prisma
 COPY scripts/prisma-generate.ts ./scripts/
-RUN node scripts/prisma-generate.ts \
- && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+RUN node scripts/prisma-generate.ts
+
+# What the service runs on. --omit=optional also leaves out the Prisma CLI
+# and TypeScript (optional peers of @prisma/client, about 250 MB with their
+# own dependencies) and pg-cloudflare (for Cloudflare Workers only).
+FROM node:24-bookworm-slim AS production-dependencies
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000
 WORKDIR /app
-COPY --from=dependencies /app/node_modules ./node_modules
+# Everything stays owned by root: the service's user can read its code but
+# not change it. The service writes nothing to disk outside the database.
+COPY --from=production-dependencies /app/node_modules ./node_modules
 COPY package.json package-lock.json ./
 COPY bin ./bin
 COPY src ./src
 COPY prisma ./prisma
 COPY docker/healthcheck.js ./docker/
-COPY --from=dependencies /app/src/persistence/generated ./src/persistence/generated
+COPY --from=client /app/src/persistence/generated ./src/persistence/generated
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "docker/healthcheck.js"]
+# Exec form, so that node is PID 1 and receives SIGTERM for its graceful shutdown.
 ENTRYPOINT ["node", "bin/sence-gateway.ts"]
 CMD ["serve"]

@@ -4,6 +4,7 @@ import { SettingsError } from '../config/settings.ts'
 import { runGenerateKey } from './generate-key.ts'
 import { runMigrate } from './migrate.ts'
 import { runOtec } from './otec.ts'
+import { runReseal } from './reseal.ts'
 import { runServe } from './serve.ts'
 import { UsageError } from './usage-error.ts'
 import { runWebhook } from './webhook.ts'
@@ -20,6 +21,7 @@ commands:
   otec create ...       register an OTEC; see "sence-gateway otec --help"
   webhook ...           manage webhook endpoints and deliveries; see "sence-gateway webhook --help"
   generate-key          print a new ENCRYPTION_KEYS entry
+  reseal [--dry-run]    re-seal stored secrets with the first ENCRYPTION_KEYS key
 
 Settings come from the environment; see .env.example.`
 
@@ -40,6 +42,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runWebhook(rest)
       case 'generate-key':
         return runGenerateKey(rest)
+      case 'reseal':
+        return await runReseal(rest)
       case undefined:
       case '-h':
       case '--help':

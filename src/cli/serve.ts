@@ -2,12 +2,10 @@ import { parseArgs } from 'node:util'
 import { loadSettings } from '../config/settings.ts'
 import { buildApp } from '../http/app.ts'
 import { ensureDemoOtec, type DemoOtec } from './demo-otec.ts'
+import { stopOnSignal } from './graceful-shutdown.ts'
 import { openRuntime, type Runtime } from './runtime.ts'
 import { UsageError } from './usage-error.ts'
 import { startWebhookDelivery } from './worker.ts'
-
-/** How long a SIGTERM waits for in-flight requests before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 10_000
 
 /** `sence-gateway serve`: the HTTP server and the webhook worker until SIGTERM or SIGINT. */
 export async function runServe(args: string[]): Promise<number> {
@@ -32,32 +30,18 @@ export async function runServe(args: string[]): Promise<number> {
   )
   if (demo !== null) printDemoBanner(runtime, demo)
 
-  return new Promise<number>((resolve) => {
-    let stopping = false
-    const stop = async (signal: string) => {
-      if (stopping) return
-      stopping = true
-      logger.info({ signal }, 'shutting down: no new requests, finishing the ones in flight')
-      const deadline = setTimeout(() => {
-        logger.error({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown took too long; exiting')
-        resolve(1)
-      }, SHUTDOWN_GRACE_MS)
-      deadline.unref()
-      try {
-        await app.close()
-        await webhooks.stop()
-        await runtime.close()
-        logger.info('stopped')
-        resolve(0)
-      } catch (error) {
-        logger.error({ err: error }, 'shutdown failed')
-        resolve(1)
-      } finally {
-        clearTimeout(deadline)
-      }
-    }
-    process.once('SIGTERM', () => void stop('SIGTERM'))
-    process.once('SIGINT', () => void stop('SIGINT'))
+  // Fastify's close() stops accepting connections, responds 503 to new
+  // requests on open connections, and waits for the requests in flight.
+  // The webhook worker stops next (it finishes or releases its attempts),
+  // and the database closes last.
+  return stopOnSignal({
+    logger,
+    timeoutMs: settings.shutdownTimeoutSeconds * 1000,
+    steps: [
+      { name: 'http server', stop: () => app.close() },
+      { name: 'webhook worker', stop: () => webhooks.stop() },
+      { name: 'database', stop: () => runtime.close() },
+    ],
   })
 }
 

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { loadSettings } from '../config/settings.ts'
 import { startDeliveryQueue, useDeliveryQueue } from '../webhooks/delivery-queue.ts'
 import { deliveryQueueOptions, startWorker } from '../worker/start-worker.ts'
+import { stopOnSignal } from './graceful-shutdown.ts'
 import { openRuntime, type Runtime } from './runtime.ts'
 import { UsageError } from './usage-error.ts'
 
@@ -11,9 +12,6 @@ Sends webhook deliveries until SIGTERM or SIGINT. Run any number of workers
 on one DATABASE_URL; \`sence-gateway serve\` runs one itself unless started
 with --no-worker. The embedded database admits one process, so there the
 worker runs inside serve.`
-
-/** How long a stopping worker waits for the attempts in flight, in milliseconds. */
-const WORKER_SHUTDOWN_GRACE_MS = 60_000
 
 export interface WebhookDelivery {
   stop(): Promise<void>
@@ -62,35 +60,14 @@ export async function runWorker(args: string[]): Promise<number> {
     throw error
   })
 
-  return new Promise<number>((resolve) => {
-    let stopping = false
-    const stop = async (signal: string) => {
-      if (stopping) return
-      stopping = true
-      runtime.logger.info(
-        { signal },
-        'stopping the webhook worker: finishing the attempts in flight',
-      )
-      const deadline = setTimeout(() => {
-        runtime.logger.error(
-          { graceMs: WORKER_SHUTDOWN_GRACE_MS },
-          'worker shutdown took too long; exiting',
-        )
-        resolve(1)
-      }, WORKER_SHUTDOWN_GRACE_MS)
-      deadline.unref()
-      try {
-        await delivery.stop()
-        await runtime.close()
-        resolve(0)
-      } catch (error) {
-        runtime.logger.error({ err: error }, 'worker shutdown failed')
-        resolve(1)
-      } finally {
-        clearTimeout(deadline)
-      }
-    }
-    process.once('SIGTERM', () => void stop('SIGTERM'))
-    process.once('SIGINT', () => void stop('SIGINT'))
+  return stopOnSignal({
+    logger: runtime.logger,
+    timeoutMs: settings.shutdownTimeoutSeconds * 1000,
+    steps: [
+      // The worker finishes the attempts in flight and records them; a job
+      // cut off by the timeout is sent again once its lease runs out.
+      { name: 'webhook worker', stop: () => delivery.stop() },
+      { name: 'database', stop: () => runtime.close() },
+    ],
   })
 }

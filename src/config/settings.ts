@@ -1,6 +1,8 @@
 import path from 'node:path'
 import { z } from 'zod'
 import { longestCallbackUrl, SENCE_URL_MAX_LENGTH } from '../protocol/fields.ts'
+import { createSecretBox } from '../security/secret-box.ts'
+import { productionProblems } from './production-checks.ts'
 
 /** The service's settings, read once from the environment at start-up. */
 export interface Settings {
@@ -24,6 +26,12 @@ export interface Settings {
   databasePoolMax: number
   logLevel: string
   production: boolean
+  /** Whether PUBLIC_BASE_URL was set, rather than defaulted to localhost. */
+  publicBaseUrlSet: boolean
+  /** Lets production run with an http:// PUBLIC_BASE_URL, for a staging set-up without TLS. */
+  publicBaseUrlAllowHttp: boolean
+  /** How long SIGTERM waits for requests and background work before the process exits anyway. */
+  shutdownTimeoutSeconds: number
 }
 
 /** Raised with every invalid setting at once, so one restart can fix them all. */
@@ -106,11 +114,16 @@ const environmentSchema = z.object({
   WEBHOOK_RETRY_DELAYS: retryDelays.default(DEFAULT_WEBHOOK_RETRY_DELAYS.split(',').map(Number)),
   WEBHOOK_TIMEOUT_MS: wholeNumber(100, 120_000).default(15_000),
   WEBHOOK_ALLOW_PRIVATE_TARGETS: switchSetting.optional(),
-  ENCRYPTION_KEYS: z.string().trim().min(1).optional(),
+  ENCRYPTION_KEYS: z.string().trim().min(1).superRefine(checkEncryptionKeys).optional(),
   DATABASE_POOL_MAX: wholeNumber(1, 500).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().trim().optional(),
+  PUBLIC_BASE_URL_ALLOW_HTTP: switchSetting.default(false),
+  SHUTDOWN_TIMEOUT_SECONDS: wholeNumber(1, 3600).default(25),
 })
+
+/** The names of every setting read from the environment; .env.example documents each one. */
+export const SETTING_NAMES = Object.keys(environmentSchema.shape)
 
 /**
  * Reads and validates the settings. Throws a SettingsError that lists every
@@ -121,19 +134,23 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
     Object.entries(environment).filter(([, value]) => value !== undefined && value.trim() !== ''),
   )
   const parsed = environmentSchema.safeParse(present)
+  const problems: string[] = []
+  const invalid = new Set<string>()
   if (!parsed.success) {
-    throw new SettingsError(
-      parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? 'environment')
-        const shown =
-          name in present && !isSecretSetting(name) ? ` (got ${JSON.stringify(present[name])})` : ''
-        return `${name}: ${issue.message}${shown}`
-      }),
-    )
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? 'environment')
+      const shown =
+        name in present && !isSecretSetting(name) ? ` (got ${JSON.stringify(present[name])})` : ''
+      problems.push(`${name}: ${issue.message}${shown}`)
+      invalid.add(name)
+    }
   }
 
-  const env = parsed.data
-  const embedded = env.DATABASE_URL === undefined
+  // The invalid settings fall back to their defaults here, so that the
+  // checks across settings still run and one message lists every problem.
+  const valid = Object.fromEntries(Object.entries(present).filter(([name]) => !invalid.has(name)))
+  const env = parsed.success ? parsed.data : environmentSchema.parse(valid)
+  const embedded = present['DATABASE_URL'] === undefined
   const settings: Settings = {
     databaseUrl: env.DATABASE_URL,
     embedded,
@@ -152,18 +169,23 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
     databasePoolMax: env.DATABASE_POOL_MAX,
     logLevel: env.LOG_LEVEL,
     production: env.NODE_ENV === 'production',
+    publicBaseUrlSet: env.PUBLIC_BASE_URL !== undefined,
+    publicBaseUrlAllowHttp: env.PUBLIC_BASE_URL_ALLOW_HTTP,
+    shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT_SECONDS,
   }
 
-  const problems = checkConsistency(settings)
+  problems.push(...checkConsistency(settings, invalid))
   if (problems.length > 0) throw new SettingsError(problems)
   return settings
 }
 
-function checkConsistency(settings: Settings): string[] {
+/** Checks across settings; a check is skipped when a setting it reads is invalid itself. */
+function checkConsistency(settings: Settings, invalid: Set<string>): string[] {
   const problems: string[] = []
+  const readable = (...names: string[]) => names.every((name) => !invalid.has(name))
 
   const longest = longestCallbackUrl(settings.publicBaseUrl)
-  if (longest.length > SENCE_URL_MAX_LENGTH) {
+  if (readable('PUBLIC_BASE_URL', 'PORT') && longest.length > SENCE_URL_MAX_LENGTH) {
     problems.push(
       `PUBLIC_BASE_URL: the callback URLs it gives are ${longest.length} characters long ` +
         `(${longest}), ${longest.length - SENCE_URL_MAX_LENGTH} more than the ${SENCE_URL_MAX_LENGTH} ` +
@@ -172,14 +194,28 @@ function checkConsistency(settings: Settings): string[] {
     )
   }
 
-  if (!settings.embedded && settings.encryptionKeys === undefined) {
+  const keysNeeded = !settings.embedded || settings.production
+  if (keysNeeded && readable('ENCRYPTION_KEYS') && settings.encryptionKeys === undefined) {
     problems.push(
       'ENCRYPTION_KEYS: missing; it seals the SENCE Tokens and webhook secrets in the database. ' +
         'Generate one with `npx sence-gateway generate-key`',
     )
   }
 
+  if (settings.production) problems.push(...productionProblems(settings, readable))
   return problems
+}
+
+/** Checks ENCRYPTION_KEYS' format now, so that a bad key is listed with the other settings. */
+function checkEncryptionKeys(value: string, context: z.RefinementCtx): void {
+  try {
+    createSecretBox(value)
+  } catch (error) {
+    context.addIssue({
+      code: 'custom',
+      message: (error as Error).message.replace(/^ENCRYPTION_KEYS: /, ''),
+    })
+  }
 }
 
 function isHttpBaseUrl(value: string): boolean {

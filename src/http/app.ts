@@ -16,6 +16,7 @@ import {
   internalErrorPage,
   ticketRejectedPage,
 } from '../pages/student-pages.ts'
+import { AccessLogController, instrumentHttp } from '../observability/http-instrumentation.ts'
 import { simulatorPlugin } from '../simulator/plugin.ts'
 import { apiErrorHandler } from './api-error-handler.ts'
 import { authenticateApiKey } from './authenticate.ts'
@@ -49,7 +50,9 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     return503OnClosing: true,
+    logController: new AccessLogController(),
   })
+  instrumentHttp(app)
 
   await app.register(helmet, {
     enableCSPNonces: true,

@@ -3,6 +3,7 @@ import type { Prisma, Session, Ticket } from '../persistence/generated/client.ts
 import { parseCallback, type ParsedCallback, type RawForm } from '../protocol/callback.ts'
 import { normalizeRun } from '../protocol/run.ts'
 import { senceInstant } from '../protocol/sence-time.ts'
+import { countSenceErrorCodes, countSessionTransition } from '../observability/metrics.ts'
 import { isTicketShaped, sha256Hex } from '../security/random-tokens.ts'
 import { recordWebhookEvent } from '../webhooks/record-event.ts'
 import type { TicketRejection } from './prepare-launch.ts'
@@ -200,6 +201,8 @@ export async function applyCallback(
     return duplicateOutcome(winner, session)
   }
 
+  countSessionTransition(ticket.kind === 'start' ? 'pending' : 'closing', result)
+  countSenceErrorCodes(parsed.errorCodes)
   return {
     kind: 'applied',
     sessionId: session.id,

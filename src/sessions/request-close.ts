@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { PrismaClient } from '../persistence/database.ts'
+import { countSessionTransition } from '../observability/metrics.ts'
 import type { Otec, Session } from '../persistence/generated/client.ts'
 import { generateTicket, sha256Hex } from '../security/random-tokens.ts'
 import type { IntentSettings } from './create-intent.ts'
@@ -94,5 +95,6 @@ export async function requestClose(
     const current = await prisma.session.findUniqueOrThrow({ where: { id: session.id } })
     return { ok: false, reason: 'not_closable', session: current }
   }
+  countSessionTransition(session.status, 'closing')
   return { ok: true, session: updated, closeUrl: `${settings.publicBaseUrl}/go/${ticket}` }
 }

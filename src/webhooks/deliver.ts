@@ -46,6 +46,7 @@ export interface AttemptReport {
   otecId: string
   attemptNumber: number
   outcome: AttemptResult['outcome']
+  failureKind: AttemptResult['failureKind']
   statusCode: number | null
   durationMs: number
   error: string | null
@@ -237,6 +238,7 @@ async function recordAttempt(
     otecId: delivery.otecId,
     attemptNumber,
     outcome: result.outcome,
+    failureKind: result.failureKind,
     statusCode: result.statusCode,
     durationMs: result.durationMs,
     error: result.error,

@@ -19,8 +19,13 @@ export interface AttemptRequest {
   headers: Record<string, string>
 }
 
+/** Why an attempt failed: a non-2xx status, no response in time, no connection, or a forbidden address. */
+export type AttemptFailureKind = 'http_error' | 'timeout' | 'network_error' | 'blocked'
+
 export interface AttemptResult {
   outcome: 'succeeded' | 'failed'
+  /** Null on success. */
+  failureKind: AttemptFailureKind | null
   startedAt: Date
   durationMs: number
   /** Null when no response arrived. */
@@ -79,7 +84,7 @@ async function sendWithAgent(
 
   if (!options.allowPrivateTargets) {
     const blocked = blockedLiteralHost(new URL(attempt.url))
-    if (blocked !== null) return finish(failure(null, blocked))
+    if (blocked !== null) return finish(failure('blocked', blocked))
   }
 
   try {
@@ -100,6 +105,7 @@ async function sendWithAgent(
     if (statusCode >= 200 && statusCode < 300) {
       return finish({
         outcome: 'succeeded',
+        failureKind: null,
         statusCode,
         error: null,
         retryAfterSeconds: null,
@@ -111,20 +117,23 @@ async function sendWithAgent(
       : null
     return finish({
       outcome: 'failed',
+      failureKind: 'http_error',
       statusCode,
       error: describeStatus(statusCode, headerValue(response.headers['location'])),
       retryAfterSeconds: retryAfter,
       responseExcerpt: excerpt,
     })
   } catch (error) {
-    return finish(failure(null, describeError(error, options.timeoutMs)))
+    const described = describeError(error, options.timeoutMs)
+    return finish(failure(described.kind, described.message))
   }
 }
 
-function failure(statusCode: number | null, error: string) {
+function failure(kind: AttemptFailureKind, error: string) {
   return {
     outcome: 'failed' as const,
-    statusCode,
+    failureKind: kind,
+    statusCode: null,
     error,
     retryAfterSeconds: null,
     responseExcerpt: null,
@@ -152,11 +161,16 @@ function describeStatus(statusCode: number, location: string | undefined): strin
   return `the receiver answered ${statusCode}`
 }
 
-function describeError(error: unknown, timeoutMs: number): string {
+function describeError(
+  error: unknown,
+  timeoutMs: number,
+): { kind: AttemptFailureKind; message: string } {
   const err = error as { name?: string; code?: string; message?: string; cause?: unknown }
   const cause = err.cause as { code?: string; message?: string; name?: string } | undefined
-  if (err.name === 'BlockedTargetError' || cause?.name === 'BlockedTargetError')
-    return (err.name === 'BlockedTargetError' ? err.message : cause?.message) ?? 'blocked'
+  if (err.name === 'BlockedTargetError' || cause?.name === 'BlockedTargetError') {
+    const message = (err.name === 'BlockedTargetError' ? err.message : cause?.message) ?? 'blocked'
+    return { kind: 'blocked', message }
+  }
   const code = err.code ?? cause?.code
   if (
     err.name === 'TimeoutError' ||
@@ -164,18 +178,22 @@ function describeError(error: unknown, timeoutMs: number): string {
     code === 'UND_ERR_HEADERS_TIMEOUT' ||
     code === 'UND_ERR_BODY_TIMEOUT'
   )
-    return `timed out after ${timeoutMs} ms`
+    return { kind: 'timeout', message: `timed out after ${timeoutMs} ms` }
   switch (code) {
     case 'ECONNREFUSED':
-      return 'connection refused'
+      return { kind: 'network_error', message: 'connection refused' }
     case 'ECONNRESET':
     case 'UND_ERR_SOCKET':
-      return 'connection closed by the receiver before a response'
+      return {
+        kind: 'network_error',
+        message: 'connection closed by the receiver before a response',
+      }
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return 'the host name does not resolve'
+      return { kind: 'network_error', message: 'the host name does not resolve' }
   }
-  return `request failed: ${err.message ?? String(error)}${code ? ` (${code})` : ''}`
+  const message = `request failed: ${err.message ?? String(error)}${code ? ` (${code})` : ''}`
+  return { kind: 'network_error', message }
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -8,6 +8,8 @@ import type { Settings } from '../config/settings.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { Database } from '../persistence/database.ts'
 import type { SecretBox } from '../security/secret-box.ts'
+import { observeWebhookAttempt } from '../observability/metrics.ts'
+import { registerBackgroundTask } from '../observability/background-tasks.ts'
 import { processDelivery, type AttemptReport, type DeliveryContext } from '../webhooks/deliver.ts'
 import {
   DELIVERY_QUEUE_NAME,
@@ -92,7 +94,10 @@ export async function startWorker(
     logger,
     retryDelaysSeconds: settings.webhookRetryDelaysSeconds,
     leaseMs,
-    onAttempt: options.onAttempt,
+    onAttempt: (report) => {
+      observeWebhookAttempt(report.failureKind ?? 'success')
+      options.onAttempt?.(report)
+    },
   }
 
   const workId = await queue.boss.work(
@@ -114,7 +119,10 @@ export async function startWorker(
     },
   )
 
-  const sweeper = startSweeper(context, options.sweepIntervalMs ?? 30_000)
+  // /readyz reports the worker stale when no sweep has finished for three intervals.
+  const sweepIntervalMs = options.sweepIntervalMs ?? 30_000
+  const status = registerBackgroundTask('webhook-worker', { staleAfterMs: 3 * sweepIntervalMs })
+  const sweeper = startSweeper(context, sweepIntervalMs, () => status.running())
   logger.info(
     { concurrency: options.concurrency ?? 10, timeoutMs: settings.webhookTimeoutMs, leaseMs },
     'webhook worker started',
@@ -124,17 +132,19 @@ export async function startWorker(
   return {
     stop: () =>
       (stopping ??= (async () => {
+        status.stopping()
         await sweeper.stop()
         await queue.boss.offWork(DELIVERY_QUEUE_NAME, { id: workId, wait: true })
         if (options.queue === undefined) await queue.stop()
         await sender.close()
+        status.stopped()
         logger.info('webhook worker stopped')
       })()),
   }
 }
 
 /** Runs the sweep now and then every intervalMs, one run at a time. */
-function startSweeper(context: DeliveryContext, intervalMs: number) {
+function startSweeper(context: DeliveryContext, intervalMs: number, onSweep: () => void) {
   let timer: NodeJS.Timeout | undefined
   let stopped = false
   let running: Promise<void> = Promise.resolve()
@@ -147,6 +157,7 @@ function startSweeper(context: DeliveryContext, intervalMs: number) {
       })
       if (enqueued > 0)
         context.logger.info({ enqueued }, 'sweep enqueued overdue webhook deliveries')
+      onSweep()
     } catch (error) {
       context.logger.error(
         { err: error },

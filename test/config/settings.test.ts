@@ -84,3 +84,108 @@ t.test('secrets never echoed in errors', async (t) => {
   t.match(error.message, /DATABASE_URL: expected a postgresql:\/\/ connection string/)
   t.notMatch(error.message, /hunter2/)
 })
+
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgresql://gateway@db.internal/sence_gateway',
+  ENCRYPTION_KEYS: KEYS,
+  PUBLIC_BASE_URL: 'https://sence.otec.example.cl',
+}
+
+t.test('production accepts explicit settings', async (t) => {
+  const settings = loadSettings(PRODUCTION)
+  t.equal(settings.production, true)
+  t.equal(settings.simulator, false)
+  t.equal(settings.shutdownTimeoutSeconds, 25)
+})
+
+t.test('production rejects embedded mode', async (t) => {
+  const error = settingsError({ ...PRODUCTION, DATABASE_URL: '' })
+  t.match(error.message, /DATABASE_URL: missing; NODE_ENV=production does not run on the embedded/)
+})
+
+t.test('production rejects the simulator', async (t) => {
+  const error = settingsError({ ...PRODUCTION, SENCE_SIMULATOR: 'on', SIMULATOR_AUTO_APPROVE: '1' })
+  t.equal(error.problems.length, 2)
+  t.match(error.problems[0], /^SENCE_SIMULATOR: must be off when NODE_ENV=production/)
+  t.match(error.problems[1], /^SIMULATOR_AUTO_APPROVE: must be off/)
+})
+
+t.test('production rejects SENCE_BASE_URL at the gateway', async (t) => {
+  const error = settingsError({
+    ...PRODUCTION,
+    SENCE_BASE_URL: 'https://sence.otec.example.cl/simulator',
+  })
+  t.match(error.message, /SENCE_BASE_URL: points at the gateway itself/)
+  const plain = settingsError({ ...PRODUCTION, SENCE_BASE_URL: 'http://sistemas.sence.cl' })
+  t.match(plain.message, /SENCE_BASE_URL: must be https/)
+})
+
+t.test('production rejects a missing encryption key', async (t) => {
+  const error = settingsError({ ...PRODUCTION, ENCRYPTION_KEYS: '' })
+  t.equal(error.problems.length, 1)
+  t.match(error.problems[0], /^ENCRYPTION_KEYS: missing/)
+})
+
+t.test('production rejects http PUBLIC_BASE_URL', async (t) => {
+  const error = settingsError({ ...PRODUCTION, PUBLIC_BASE_URL: 'http://sence.otec.example.cl' })
+  t.match(error.message, /PUBLIC_BASE_URL: must be https when NODE_ENV=production/)
+  t.match(error.message, /PUBLIC_BASE_URL_ALLOW_HTTP=1/)
+  const allowed = loadSettings({
+    ...PRODUCTION,
+    PUBLIC_BASE_URL: 'http://sence.otec.example.cl',
+    PUBLIC_BASE_URL_ALLOW_HTTP: '1',
+  })
+  t.equal(allowed.publicBaseUrl, 'http://sence.otec.example.cl')
+})
+
+t.test('production needs PUBLIC_BASE_URL set', async (t) => {
+  const error = settingsError({ ...PRODUCTION, PUBLIC_BASE_URL: '' })
+  t.match(error.message, /PUBLIC_BASE_URL: missing; NODE_ENV=production needs the https origin/)
+})
+
+t.test('outside production http is accepted', async (t) => {
+  const settings = loadSettings({ ...PRODUCTION, NODE_ENV: '', SENCE_SIMULATOR: 'on' })
+  t.equal(settings.production, false)
+  t.equal(settings.simulator, true)
+})
+
+t.test('field and production problems listed together', async (t) => {
+  const error = settingsError({
+    NODE_ENV: 'production',
+    PORT: 'eighty',
+    SENCE_SIMULATOR: 'on',
+    PUBLIC_BASE_URL: 'http://sence.otec.example.cl',
+  })
+  t.same(error.problems.map((problem) => problem.split(':')[0]).sort(), [
+    'DATABASE_URL',
+    'ENCRYPTION_KEYS',
+    'PORT',
+    'PUBLIC_BASE_URL',
+    'SENCE_SIMULATOR',
+  ])
+})
+
+t.test('invalid setting reported once', async (t) => {
+  const error = settingsError({ ...PRODUCTION, PUBLIC_BASE_URL: 'ftp://sence.otec.example.cl' })
+  t.equal(error.problems.length, 1)
+  t.match(error.problems[0], /^PUBLIC_BASE_URL: expected an http\(s\) URL/)
+})
+
+t.test('malformed encryption key listed without its value', async (t) => {
+  const error = settingsError({
+    DATABASE_URL: 'postgresql://localhost/x',
+    ENCRYPTION_KEYS: 'k1:c2hvcnQ=',
+  })
+  t.equal(error.problems.length, 1)
+  t.match(
+    error.problems[0],
+    /^ENCRYPTION_KEYS: key "k1" must be 32 bytes in base64 \(got 5 bytes\)/,
+  )
+  t.notMatch(error.message, /c2hvcnQ/)
+})
+
+t.test('shutdown timeout bounds', async (t) => {
+  t.equal(loadSettings({ SHUTDOWN_TIMEOUT_SECONDS: '5' }).shutdownTimeoutSeconds, 5)
+  t.match(settingsError({ SHUTDOWN_TIMEOUT_SECONDS: '0' }).message, /SHUTDOWN_TIMEOUT_SECONDS/)
+})
