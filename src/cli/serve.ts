@@ -1,12 +1,21 @@
 import { parseArgs } from 'node:util'
 import { loadSettings } from '../config/settings.ts'
 import { buildApp } from '../http/app.ts'
+import { startExpirySweeper } from '../sessions/expiry-sweeper.ts'
 import { ensureDemoOtec, type DemoOtec } from './demo-otec.ts'
 import { openRuntime, type Runtime } from './runtime.ts'
 import { UsageError } from './usage-error.ts'
 
 /** How long a SIGTERM waits for in-flight requests before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000
+
+/**
+ * How often pending intents past PENDING_TTL_SECONDS are expired: every
+ * 30 s, or twice per TTL when the TTL is shorter than a minute.
+ */
+function expirySweepIntervalMs(pendingTtlSeconds: number): number {
+  return Math.min(30_000, pendingTtlSeconds * 500)
+}
 
 /** `sence-gateway serve`: the HTTP server until SIGTERM or SIGINT. */
 export async function runServe(args: string[]): Promise<number> {
@@ -29,6 +38,12 @@ export async function runServe(args: string[]): Promise<number> {
     'sence-gateway listening',
   )
   if (demo !== null) printDemoBanner(runtime, demo)
+  // Every serve process sweeps; expireSessions skips sessions another process holds.
+  const sweeper = startExpirySweeper({
+    prisma: runtime.db.prisma,
+    logger,
+    intervalMs: expirySweepIntervalMs(settings.pendingTtlSeconds),
+  })
 
   return new Promise<number>((resolve) => {
     let stopping = false
@@ -43,6 +58,7 @@ export async function runServe(args: string[]): Promise<number> {
       deadline.unref()
       try {
         await app.close()
+        await sweeper.stop()
         await runtime.close()
         logger.info('stopped')
         resolve(0)
