@@ -55,7 +55,28 @@ export async function createTestDatabase(
   const db = connectDatabase(databaseUrl(name), options.poolMax ?? 5)
   t.teardown(async () => {
     await db.close()
-    await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+    await withAdminClient(async (client) => {
+      await waitForDisconnects(client, name)
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    })
   })
   return db
+}
+
+/**
+ * Waits up to 5 s for the connections to a database to go away. pg's
+ * pool.end() resolves before its clients' sockets close, and a DROP
+ * DATABASE WITH (FORCE) in that moment makes the server send a closing
+ * client a FATAL error that surfaces as an uncaught exception in the test.
+ */
+async function waitForDisconnects(client: pg.Client, database: string): Promise<void> {
+  const deadline = Date.now() + 5000
+  while (Date.now() < deadline) {
+    const { rows } = await client.query<{ count: string }>(
+      'SELECT count(*) FROM pg_stat_activity WHERE datname = $1',
+      [database],
+    )
+    if (rows[0]?.count === '0') return
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
 }
