@@ -83,13 +83,22 @@ export function storableText(value: string): string {
   return value.replaceAll('\u0000', '\uFFFD').toWellFormed()
 }
 
-/** Copies a form body or request description as JSON whose keys and strings are storable. */
+/**
+ * Copies a form body or request description as JSON whose keys and strings
+ * are storable. Prisma 7.10 silently drops a key named `__proto__` when it
+ * serialises JSON, so such a key (which anyone can post) is stored as
+ * `[__proto__]`, to stay visible.
+ */
 export function storableJson(value: unknown): Prisma.InputJsonValue {
   return (storableValue(value) ?? 'null') as Prisma.InputJsonValue
 }
 
 type StorableValue =
   string | number | boolean | null | StorableValue[] | { [key: string]: StorableValue }
+
+function storableKey(key: string): string {
+  return key === '__proto__' ? '[__proto__]' : storableText(key)
+}
 
 function storableValue(value: unknown): StorableValue {
   if (value === null || value === undefined) return null
@@ -100,13 +109,7 @@ function storableValue(value: unknown): StorableValue {
     const copy: Record<string, StorableValue> = {}
     for (const [key, item] of Object.entries(value)) {
       if (item === undefined) continue
-      // defineProperty, so that a key named __proto__ stays a plain key.
-      Object.defineProperty(copy, storableText(key), {
-        value: storableValue(item),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      })
+      copy[storableKey(key)] = storableValue(item)
     }
     return copy
   }

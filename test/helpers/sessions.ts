@@ -6,11 +6,13 @@ import type { LightMyRequestResponse } from 'fastify'
 import {
   createIntent,
   gatewayPath,
+  getPage,
+  submitForm,
   VALID_INTENT,
   visitThroughSimulator,
   type SimulatedVisit,
 } from './browser-flow.ts'
-import type { HtmlForm } from './html-forms.ts'
+import { onlyFormOf, type HtmlForm } from './html-forms.ts'
 import type { TestGateway } from './gateway.ts'
 
 export interface StartedSession {
@@ -47,6 +49,22 @@ export async function pendingIntent(gateway: TestGateway, intent: Record<string,
   if (created.statusCode !== 201)
     throw new Error(`intent not created: ${JSON.stringify(created.body)}`)
   return { id: created.body['id'] as string, startUrl: created.body['startUrl'] as string }
+}
+
+/**
+ * Takes a start or close URL through the simulator up to its answer, with
+ * `outcome` (`ok` or a SENCE code), and returns the form the simulator
+ * would auto-post to the gateway, without posting it.
+ */
+export async function simulatorAnswer(
+  gateway: TestGateway,
+  startOrCloseUrl: string,
+  outcome = 'ok',
+): Promise<HtmlForm> {
+  const launch = await getPage(gateway, startOrCloseUrl)
+  const login = await submitForm(gateway, onlyFormOf(launch.body))
+  const answer = await submitForm(gateway, onlyFormOf(login.body), { outcome })
+  return onlyFormOf(answer.body)
 }
 
 /** POST /v1/sessions/{id}/close with the OTEC's key. */

@@ -5,36 +5,24 @@
 import t from 'tap'
 import { expireSessions } from '../../src/sessions/expire-sessions.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
-import { onlyFormOf } from '../helpers/html-forms.ts'
-import { createIntent, getPage, submitForm, VALID_INTENT } from '../helpers/browser-flow.ts'
+import { createIntent, VALID_INTENT } from '../helpers/browser-flow.ts'
 import {
   countEvents,
   pendingIntent,
   postCallback,
   readSession,
   requestCloseThroughApi,
+  simulatorAnswer,
   startSession,
 } from '../helpers/sessions.ts'
-import type { TestGateway } from '../helpers/gateway.ts'
 import { connectDatabase } from '../../src/persistence/database.ts'
 
 const PARALLEL_POSTS = 40
 
-/**
- * Takes an intent to the simulator's answer without posting it: returns
- * the form the simulator would auto-post to the gateway.
- */
-async function callbackFormFor(gateway: TestGateway, startOrCloseUrl: string, outcome = 'ok') {
-  const launch = await getPage(gateway, startOrCloseUrl)
-  const login = await submitForm(gateway, onlyFormOf(launch.body))
-  const answer = await submitForm(gateway, onlyFormOf(login.body), { outcome })
-  return onlyFormOf(answer.body)
-}
-
 t.test('parallel posts of one start callback', async (t) => {
   const gateway = await startTestGateway(t)
   const intent = await pendingIntent(gateway)
-  const form = await callbackFormFor(gateway, intent.startUrl)
+  const form = await simulatorAnswer(gateway, intent.startUrl)
 
   const responses = await Promise.all(
     Array.from({ length: PARALLEL_POSTS }, () => postCallback(gateway, form.action, form.fields)),
@@ -70,8 +58,8 @@ t.test('parallel posts of one start callback', async (t) => {
 t.test('parallel success and error callbacks of one ticket', async (t) => {
   const gateway = await startTestGateway(t)
   const intent = await pendingIntent(gateway)
-  const ok = await callbackFormFor(gateway, intent.startUrl, 'ok')
-  const failed = await callbackFormFor(gateway, intent.startUrl, '308')
+  const ok = await simulatorAnswer(gateway, intent.startUrl, 'ok')
+  const failed = await simulatorAnswer(gateway, intent.startUrl, '308')
   t.match(failed.action, /\/err$/)
 
   const responses = await Promise.all(
@@ -98,7 +86,7 @@ t.test('parallel close callbacks and close requests', async (t) => {
   const gateway = await startTestGateway(t)
   const started = await startSession(gateway)
   const closing = await requestCloseThroughApi(gateway, started.id)
-  const closeForm = await callbackFormFor(gateway, closing.json().closeUrl)
+  const closeForm = await simulatorAnswer(gateway, closing.json().closeUrl)
 
   // Close callbacks race with new close requests, which supersede the ticket.
   const requests = Array.from({ length: PARALLEL_POSTS }, (_, index) =>
@@ -135,7 +123,7 @@ t.test('parallel close callbacks and close requests', async (t) => {
 t.test('expiry sweeps racing with a late callback', async (t) => {
   const gateway = await startTestGateway(t)
   const intent = await pendingIntent(gateway)
-  const form = await callbackFormFor(gateway, intent.startUrl)
+  const form = await simulatorAnswer(gateway, intent.startUrl)
   const session = await readSession(gateway, intent.id)
   const afterExpiry = new Date(session.pendingExpiresAt.getTime() + 1000)
 
