@@ -10,7 +10,7 @@ import { UsageError } from './usage-error.ts'
 const SHUTDOWN_GRACE_MS = 10_000
 
 /**
- * How often pending intents past PENDING_TTL_SECONDS are expired: every
+ * Returns how often pending intents past PENDING_TTL_SECONDS are expired: every
  * 30 s, or twice per TTL when the TTL is shorter than a minute.
  */
 function expirySweepIntervalMs(pendingTtlSeconds: number): number {

@@ -79,7 +79,7 @@ export function ticketRejectedPage(
 
 /**
  * The page for a launch URL whose round trip to SENCE is over (Back or a
- * bookmark after the return): it says what SENCE answered and links to
+ * bookmark after the return). It shows SENCE's response and links to
  * the LMS's return URL with the same result as the first redirect.
  */
 export function ticketUsedPage(result: CallbackResult, lmsLocation: string | null): MessagePage {
@@ -103,8 +103,8 @@ export function ticketUsedPage(result: CallbackResult, lmsLocation: string | nul
 
 /**
  * The result page shown after a callback when the LMS gave no return URL to
- * go back to. A close that failed after the session's maximum length says
- * so, in place of the error table's message.
+ * go back to. A close that failed after the session's maximum length gets
+ * a message about the length in place of the error table's.
  */
 export function callbackResultPage(
   result: CallbackResult,

@@ -14,7 +14,7 @@ import { inSessionTransaction, lockSession, transitionSession } from './transiti
 /** A browser's POST to /cb/{ticket}/ok or /cb/{ticket}/err. */
 export interface CallbackRequest {
   ticket: string
-  /** Which of the two URLs was posted to: UrlRetoma (`ok`) or UrlError (`err`). */
+  /** The URL posted to: UrlRetoma (`ok`) or UrlError (`err`). */
   endpoint: 'ok' | 'err'
   form: RawForm
   provenance: RequestProvenance
@@ -77,7 +77,7 @@ export async function applyCallback(
 
   return inSessionTransaction(prisma, async (tx) => {
     // The session's lock first, then the ticket as last committed: a
-    // concurrent callback of the same ticket waits here and then sees it used.
+    // concurrent callback of the same ticket waits here and then finds it used.
     const session = await lockSession(tx, found.sessionId)
     const ticket = await tx.ticket.findUnique({ where: { id: found.id } })
     if (session === null || ticket === null) return rejected('unknown', null, null)

@@ -23,7 +23,7 @@ export interface ExpireSessionsResult {
 const DEFAULT_BATCH_SIZE = 100
 
 /**
- * Expires what SENCE will never answer: pending intents past
+ * Expires the round trips that SENCE never completed: pending intents past
  * pendingExpiresAt (PENDING_TTL_SECONDS after their creation) move to
  * `expired` with a `session.expired` webhook, and close tickets past their
  * expiresAt are marked expired (their session stays `closing`, and the LMS

@@ -39,7 +39,7 @@ export function senceBaseFor(settings: LaunchSettings, environment: Environment)
     : settings.senceBaseUrl
 }
 
-/** Where a browser request came from, stored with its events: IP address, User-Agent, Origin, Referer, request id. */
+/** Provenance of a browser request, stored with its events: IP address, User-Agent, Origin, Referer, request id. */
 export type RequestProvenance = Record<string, string | undefined>
 
 /**
@@ -124,10 +124,10 @@ export async function prepareLaunch(
 
 /**
  * Returns why a ticket can no longer be used, or null when it can. The
- * status of the ticket decides first. A ticket whose time ran out counts as
- * expired even before the expiry sweep marks it, and so does one whose
- * session is no longer waiting for it (a start ticket needs a pending
- * session, a close ticket a closing one).
+ * ticket's status decides first. A ticket whose time ran out counts as
+ * expired before the expiry sweep marks it. So does one whose session no
+ * longer waits for it: a start ticket needs a pending session, and a close
+ * ticket a closing one.
  */
 export function ticketRejection(
   ticket: Ticket,

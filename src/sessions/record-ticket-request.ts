@@ -3,7 +3,7 @@ import { isTicketShaped, sha256Hex } from '../security/random-tokens.ts'
 import type { RequestProvenance } from './prepare-launch.ts'
 import { recordSessionEvent } from './session-events.ts'
 
-/** What a page about a ticket URL may show: the session's id and the LMS's return URL, when the ticket is known. */
+/** Context for a page about a ticket URL: the session's id and the LMS's return URL, when the ticket is known. */
 export interface TicketRequestContext {
   sessionId: string | null
   returnUrl: string | null

@@ -45,7 +45,7 @@ export interface SessionEventInput {
   type: SessionEventType
   /** The form fields as received or sent; never the Token. */
   fields?: unknown
-  /** Where a browser request came from (endpoint, IP address, User-Agent, Origin, Referer, request id). */
+  /** Provenance of a browser request: endpoint, IP address, User-Agent, Origin, Referer, request id. */
   request?: Record<string, unknown> | undefined
   detail?: string | null | undefined
   fromStatus?: SessionStatus | null | undefined

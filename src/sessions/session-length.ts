@@ -1,7 +1,7 @@
 // The maximum session length. SENCE's manual sets none, but integrations
-// report that SENCE refuses to close a session opened more than about three
-// hours earlier, answering 301, whose meaning in SENCE's error table is a
-// wrong LineaCapacitacion or CodigoCurso. Each OTEC has a maximum
+// report that SENCE rejects the close of a session opened more than about
+// three hours earlier with code 301, whose meaning in SENCE's error table is
+// a wrong LineaCapacitacion or CodigoCurso. Each OTEC has a maximum
 // (Otec.maxSessionMinutes, 180 by default) that an intent may shorten
 // (Session.maxDurationMinutes), and a close that fails after it is
 // explained as a session that ran too long.
@@ -22,10 +22,8 @@ type SessionTimes = Pick<
 
 /**
  * Returns how long the session had been open when its last close failed,
- * when that was longer than its maximum length; null otherwise, or when no
- * close has failed. Without a start instant (an unreadable
- * FechaHora) it counts from the intent's creation, which can only
- * overestimate.
+ * if that exceeded its maximum length, and null otherwise. Without a start
+ * instant it counts from the intent's creation, so it can only overestimate.
  */
 export function closeFailureOverrun(session: SessionTimes): SessionOverrun | null {
   if (session.closeFailedAt === null) return null

@@ -70,7 +70,7 @@ export function toSessionView(session: Session): SessionView {
 }
 
 /**
- * The last failure, with the error table's texts for its first code. A
+ * Describes the last failure with the error table's texts for its first code. A
  * close that failed after the session's maximum length gets texts that
  * explain the length instead (see session-length.ts).
  */

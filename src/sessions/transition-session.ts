@@ -1,9 +1,9 @@
 // How every use case changes a session: inside one transaction it first
 // locks the session's row, then reads and decides, then moves the status
-// with an UPDATE conditional on the status it read. Taking the session's
-// lock first, always, keeps concurrent callbacks, closes and expiry sweeps
-// of one session in a single order, so they cannot deadlock and each sees
-// what the previous one committed.
+// with an UPDATE conditional on the status it read. Callbacks, close
+// requests and expiry sweeps all take the session's lock before touching
+// its tickets, so they run one after another for a session, cannot
+// deadlock on each other, and each reads what the previous one committed.
 
 import type { PrismaClient, Transaction } from '../persistence/database.ts'
 import type { Prisma, Session } from '../persistence/generated/client.ts'

@@ -1,6 +1,6 @@
 // A real browser through the whole round trip, then Back and refresh after
 // the return to the LMS: whatever the browser re-sends, the session makes
-// one transition and one webhook, and every answer repeats the first result.
+// one transition and one webhook, and every redirect repeats the first result.
 
 import t from 'tap'
 import type { Page, Response } from 'playwright-core'
@@ -42,7 +42,7 @@ t.test('Back and refresh after the return', { skip }, async (t) => {
   const seen = watch(page)
   const intent = await createBrowserIntent(listening)
 
-  // The launch page posts itself to the simulator, whose ClaveÚnica page answers "ok".
+  // The launch page posts itself to the simulator, and its ClaveÚnica page approves.
   await page.goto(intent.startUrl)
   await page.waitForSelector('select[name="outcome"]')
   await Promise.all([page.waitForURL(`${lms.returnUrl}?**`), page.click('text=Ingresar')])
@@ -53,7 +53,7 @@ t.test('Back and refresh after the return', { skip }, async (t) => {
   await page.reload()
   t.equal(page.url(), firstReturn, 'refresh stays on the LMS page')
 
-  // Back leads to SENCE's page, the answer to a POST that is not cached:
+  // Back leads to SENCE's page, the result of a POST that is not cached:
   // chromium shows its resubmission error, and refresh posts to SENCE again.
   const back = await page.goBack().then(
     () => null,

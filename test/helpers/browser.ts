@@ -28,7 +28,7 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ]
 
-/** The reason to skip browser tests, or false when chromium is installed. */
+/** Returns the reason to skip browser tests, or false when chromium is installed. */
 export function browserSkipReason(): string | false {
   return existsSync(CHROMIUM_PATH)
     ? false
@@ -56,7 +56,7 @@ export async function launchBrowser(t: Teardown): Promise<BrowserContext> {
   return context
 }
 
-/** A stand-in LMS: answers every GET with a page showing its query, and keeps each request's URL. */
+/** A stand-in LMS that serves every GET a page showing its query and keeps each request's URL. */
 export interface StandInLms {
   origin: string
   /** The return URL to give intents. */

@@ -52,7 +52,7 @@ export async function pendingIntent(gateway: TestGateway, intent: Record<string,
 }
 
 /**
- * Takes a start or close URL through the simulator up to its answer, with
+ * Takes a start or close URL through the simulator up to SENCE's response, with
  * `outcome` (`ok` or a SENCE code), and returns the form the simulator
  * would auto-post to the gateway, without posting it.
  */
@@ -95,7 +95,7 @@ export async function postCallback(
   })
 }
 
-/** The session with its events in order, its tickets and its webhook events. */
+/** Reads the session with its events in order, its tickets and its webhook events. */
 export async function readSession(gateway: TestGateway, sessionId: string) {
   return gateway.db.prisma.session.findUniqueOrThrow({
     where: { id: sessionId },

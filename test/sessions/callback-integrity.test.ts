@@ -16,7 +16,7 @@ import {
   startSession,
 } from '../helpers/sessions.ts'
 
-/** The last event of a type, across every session. */
+/** Finds the last event of a type, across every session. */
 async function lastEvent(gateway: TestGateway, type: string) {
   return gateway.db.prisma.sessionEvent.findFirstOrThrow({
     where: { type },

@@ -75,7 +75,7 @@ export async function launchRoutes(app: FastifyInstance, services: GatewayServic
   )
 }
 
-/** A used ticket's page tells what SENCE answered and links back with that result. */
+/** Chooses the rejection page. A used ticket's page shows SENCE's response and links back with that result. */
 function rejectionPage(launch: Extract<Launch, { ok: false }>) {
   const { ticket, session } = launch
   if (launch.reason !== 'used' || ticket === null || session === null || ticket.result === null)

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import type { RequestProvenance } from '../../../sessions/prepare-launch.ts'
 
 /**
- * Where a browser request came from, stored with its session events to
+ * Collects where a browser request came from, stored with its session events to
  * tell forged callbacks apart: request id (as in the logs), IP address,
  * User-Agent, Origin and Referer.
  */
