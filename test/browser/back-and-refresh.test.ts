@@ -69,7 +69,7 @@ t.test('Back and refresh after the return', { skip }, async (t) => {
     (error: Error) => error,
   )
   if (back !== null) {
-    // Chromium 156 answers Back with net::ERR_CACHE_MISS; wait for its error page.
+    // Back fails with net::ERR_CACHE_MISS in chromium 156, so wait for its error page.
     t.comment(`Back: ${back.message.split('\n')[0]}`)
     await page.waitForURL('chrome-error://**')
     await page.waitForLoadState()
@@ -123,7 +123,7 @@ t.test('launch URL opened again after the return', { skip }, async (t) => {
   const firstReturn = page.url()
   t.equal(new URL(firstReturn).searchParams.get('error'), '308')
 
-  // A bookmark or a copied link of the launch page, after SENCE answered.
+  // A bookmark or a copied link of the launch page, opened after SENCE's response.
   const again = await page.goto(intent.startUrl)
   t.equal(again?.status(), 410)
   t.match(await page.textContent('h1'), 'Este enlace ya se usó')
