@@ -4,6 +4,8 @@ import { startDeliveryQueue, useDeliveryQueue } from '../webhooks/delivery-queue
 import { deliveryQueueOptions, startWorker } from '../worker/start-worker.ts'
 import { stopOnSignal } from './graceful-shutdown.ts'
 import { openRuntime, type Runtime } from './runtime.ts'
+import { registerBackgroundTask } from '../observability/background-tasks.ts'
+import { startExpirySweeper } from '../sessions/expiry-sweeper.ts'
 import { UsageError } from './usage-error.ts'
 
 const USAGE = `usage: sence-gateway worker
@@ -19,7 +21,8 @@ export interface WebhookDelivery {
 
 /**
  * Starts the process's delivery queue, through which its use cases enqueue
- * deliveries in their transactions, and the worker when `worker` is true.
+ * deliveries in their transactions, and, when `worker` is true, the
+ * background work: the webhook worker and the expiry of pending intents.
  */
 export async function startWebhookDelivery(
   runtime: Runtime,
@@ -32,8 +35,10 @@ export async function startWebhookDelivery(
   )
   const unregister = useDeliveryQueue(queue)
   const worker = options.worker ? await startWorker(runtime, { queue }) : null
+  const sweeper = options.worker ? startExpiry(runtime) : null
   return {
     async stop() {
+      await sweeper?.stop()
       await worker?.stop()
       unregister()
       await queue.stop()
@@ -41,7 +46,34 @@ export async function startWebhookDelivery(
   }
 }
 
-/** `sence-gateway worker`: the webhook worker alone. */
+/**
+ * Returns how often pending intents past PENDING_TTL_SECONDS are expired:
+ * every 30 s, or twice per TTL when the TTL is shorter than a minute.
+ */
+function expirySweepIntervalMs(pendingTtlSeconds: number): number {
+  return Math.min(30_000, pendingTtlSeconds * 500)
+}
+
+/** Starts the expiry sweeper; every worker process runs one, and they skip what another holds. */
+function startExpiry(runtime: Runtime) {
+  const intervalMs = expirySweepIntervalMs(runtime.settings.pendingTtlSeconds)
+  const status = registerBackgroundTask('expiry-sweeper', { staleAfterMs: 3 * intervalMs })
+  const sweeper = startExpirySweeper({
+    prisma: runtime.db.prisma,
+    logger: runtime.logger.child({ component: 'expiry-sweeper' }),
+    intervalMs,
+    onSweep: () => status.running(),
+  })
+  return {
+    async stop() {
+      status.stopping()
+      await sweeper.stop()
+      status.stopped()
+    },
+  }
+}
+
+/** `sence-gateway worker`: the webhook worker and the expiry of pending intents, without HTTP. */
 export async function runWorker(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     console.log(USAGE)

@@ -4,6 +4,8 @@
 
 import { describeSenceError } from '../protocol/error-table.ts'
 import type { TicketRejection } from '../sessions/prepare-launch.ts'
+import { overrunMessage, type SessionOverrun } from '../sessions/session-length.ts'
+import type { CallbackResult } from '../sessions/session-status.ts'
 
 export interface MessagePage {
   status: number
@@ -75,8 +77,40 @@ export function ticketRejectedPage(
   }
 }
 
-/** The result page shown after a callback when the LMS gave no return URL to go back to. */
-export function callbackResultPage(result: string, errorCodes: number[]): MessagePage {
+/**
+ * The page for a launch URL whose round trip to SENCE is over (Back or a
+ * bookmark after the return). It shows SENCE's response and links to
+ * the LMS's return URL with the same result as the first redirect.
+ */
+export function ticketUsedPage(result: CallbackResult, lmsLocation: string | null): MessagePage {
+  const link = lmsLocation === null ? undefined : { href: lmsLocation, label: 'Volver al curso' }
+  const answered: Record<CallbackResult, string> = {
+    started: 'SENCE ya registró tu ingreso.',
+    start_failed: 'SENCE ya respondió a este intento de ingreso, sin registrarlo.',
+    closed: 'SENCE ya registró el cierre de tu sesión.',
+    close_failed: 'SENCE ya respondió a este intento de cierre, sin registrarlo.',
+  }
+  return {
+    status: 410,
+    title: 'Este enlace ya se usó',
+    paragraphs: [
+      answered[result],
+      'Este enlace sirve para una sola ida a SENCE. Si necesitas iniciar o cerrar otra sesión, hazlo desde la página de tu curso.',
+    ],
+    link,
+  }
+}
+
+/**
+ * The result page shown after a callback when the LMS gave no return URL to
+ * go back to. A close that failed after the session's maximum length gets
+ * a message about the length in place of the error table's.
+ */
+export function callbackResultPage(
+  result: CallbackResult,
+  errorCodes: number[],
+  overrun: SessionOverrun | null = null,
+): MessagePage {
   if (result === 'started')
     return {
       status: 200,
@@ -89,9 +123,12 @@ export function callbackResultPage(result: string, errorCodes: number[]): Messag
       title: 'Tu sesión quedó cerrada',
       paragraphs: ['SENCE registró el cierre de tu sesión.'],
     }
-  const messages = (errorCodes.length === 0 ? [null] : errorCodes).map(
-    (code) => describeSenceError(code).message,
-  )
+  const messages =
+    result === 'close_failed' && overrun !== null
+      ? [overrunMessage(overrun)]
+      : (errorCodes.length === 0 ? [null] : errorCodes).map(
+          (code) => describeSenceError(code).message,
+        )
   return {
     status: 200,
     title:
@@ -103,8 +140,12 @@ export function callbackResultPage(result: string, errorCodes: number[]): Messag
   }
 }
 
-/** The page for a GET on a callback URL, which only SENCE should post to. */
-export function callbackOpenedDirectlyPage(): MessagePage {
+/**
+ * The page for a GET on a callback URL, which only SENCE's page should post
+ * to: opening it records nothing. It links to the course when the ticket
+ * is known.
+ */
+export function callbackOpenedDirectlyPage(lmsUrl: string | null): MessagePage {
   return {
     status: 405,
     title: 'Esta dirección es para SENCE',
@@ -112,6 +153,7 @@ export function callbackOpenedDirectlyPage(): MessagePage {
       'SENCE usa esta dirección para avisarnos el resultado de tu registro de asistencia; abrirla directamente no registra nada.',
       START_AGAIN,
     ],
+    link: lmsUrl === null ? undefined : { href: lmsUrl, label: 'Volver al curso' },
   }
 }
 

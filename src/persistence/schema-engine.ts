@@ -93,8 +93,12 @@ function reportCharAsText(result: pg.QueryResult): pg.QueryResult {
 class ShadowTrackingPrismaPg extends PrismaPg {
   private readonly shadowPools: pg.Pool[] = []
 
+  override async connect() {
+    return sendScriptsWhole(await super.connect())
+  }
+
   override async connectToShadowDb() {
-    const adapter = await super.connectToShadowDb()
+    const adapter = sendScriptsWhole(await super.connectToShadowDb())
     this.shadowPools.push(adapter.underlyingDriver() as pg.Pool)
     return adapter
   }
@@ -114,6 +118,30 @@ class ShadowTrackingPrismaPg extends PrismaPg {
       }
     }
   }
+}
+
+type PgAdapter = Awaited<ReturnType<PrismaPg['connect']>>
+
+/**
+ * Makes an adapter send each migration script to PostgreSQL as one simple
+ * query, as the Prisma CLI does. @prisma/adapter-pg 7.10 splits the script
+ * on every `;`, which breaks migrations with a semicolon in a comment, a
+ * string or a PL/pgSQL function body.
+ */
+function sendScriptsWhole(adapter: PgAdapter): PgAdapter {
+  const pool = adapter.underlyingDriver()
+  // onError turns a pg error into the DriverAdapterError the engine expects.
+  const reportError = (adapter as unknown as { onError(error: unknown): never }).onError.bind(
+    adapter,
+  )
+  adapter.executeScript = async (script: string) => {
+    try {
+      await pool.query(script)
+    } catch (error) {
+      reportError(error)
+    }
+  }
+  return adapter
 }
 
 export interface EngineHandle {

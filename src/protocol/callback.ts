@@ -9,13 +9,15 @@ import { MAX_LENGTH } from './fields.ts'
  * sends longer values, and the gateway stores them in columns of these sizes.
  * FechaHora and ZonaHoraria are left out: they are stored as text of any
  * length, and a FechaHora with fractions of a second is still readable.
+ * RunAlumno is left out too: it is compared after normalisation, so a RUN
+ * written with dots (12 characters) still matches, and it is never stored
+ * from a callback.
  */
 const CALLBACK_IDENTIFIER_MAX_LENGTH = {
   CodSence: MAX_LENGTH.CodSence,
   CodigoCurso: MAX_LENGTH.CodigoCurso,
   IdSesionAlumno: MAX_LENGTH.IdSesionAlumno,
   IdSesionSence: MAX_LENGTH.IdSesionSence,
-  RunAlumno: MAX_LENGTH.RunAlumno,
 } as const
 
 /** A form body as @fastify/formbody gives it: repeated keys become arrays. */

@@ -6,24 +6,25 @@ import { senceInstant } from '../protocol/sence-time.ts'
 import { countSenceErrorCodes, countSessionTransition } from '../observability/metrics.ts'
 import { isTicketShaped, sha256Hex } from '../security/random-tokens.ts'
 import { recordWebhookEvent } from '../webhooks/record-event.ts'
-import type { TicketRejection } from './prepare-launch.ts'
+import { type RequestProvenance, type TicketRejection, ticketRejection } from './prepare-launch.ts'
+import { recordSessionEvent, type SessionEventType } from './session-events.ts'
 import type { CallbackResult } from './session-status.ts'
 import { toSessionView } from './session-view.ts'
+import { inSessionTransaction, lockSession, transitionSession } from './transition-session.ts'
 
 /** A browser's POST to /cb/{ticket}/ok or /cb/{ticket}/err. */
 export interface CallbackRequest {
   ticket: string
-  /** Which of the two URLs was posted to: UrlRetoma (`ok`) or UrlError (`err`). */
+  /** The URL posted to: UrlRetoma (`ok`) or UrlError (`err`). */
   endpoint: 'ok' | 'err'
   form: RawForm
-  /** Provenance kept with the event: IP address, User-Agent, Origin, Referer. */
-  provenance: Record<string, string | undefined>
+  provenance: RequestProvenance
 }
 
 export type CallbackOutcome =
   | {
       kind: 'applied' | 'duplicate'
-      sessionId: string
+      session: Session
       result: CallbackResult
       errorCodes: number[]
       /** The LMS's return URL with session, result and error appended; null shows the gateway's result page. */
@@ -41,11 +42,11 @@ export type CallbackOutcome =
 
 /**
  * Applies a SENCE callback to the session its ticket names. Exactly one
- * callback per ticket changes anything: the ticket is marked used and the
- * session moved with conditional UPDATEs in one transaction, together with
- * the event and the webhook. Every other request (duplicates, unknown or
- * stale tickets, fields that differ from the intent) is stored as an event
- * and changes nothing.
+ * callback per ticket changes anything. Under the session's row lock the
+ * ticket is marked used and the session moved with conditional UPDATEs, in
+ * one transaction with the event and the webhook. Every other request
+ * (duplicates, unknown or stale tickets, fields that differ from the
+ * intent) is stored as an event and changes nothing.
  */
 export async function applyCallback(
   prisma: PrismaClient,
@@ -53,178 +54,159 @@ export async function applyCallback(
   now: Date = new Date(),
 ): Promise<CallbackOutcome> {
   const parsed = parseCallback(request.form)
-  const rawFields = request.form as Prisma.InputJsonValue
-  const requestInfo = { endpoint: request.endpoint, ...request.provenance } as Prisma.InputJsonValue
+  const eventBase = {
+    fields: request.form,
+    request: { endpoint: request.endpoint, ...request.provenance },
+    at: now,
+  }
 
-  const record = (type: string, session: Session | null, ticket: Ticket | null, detail?: string) =>
-    prisma.sessionEvent.create({
-      data: {
-        sessionId: session?.id ?? null,
-        ticketId: ticket?.id ?? null,
-        type,
-        fields: rawFields,
-        request: requestInfo,
-        detail: detail ?? null,
-        createdAt: now,
-      },
-    })
-
-  const ticket = isTicketShaped(request.ticket)
+  const found = isTicketShaped(request.ticket)
     ? await prisma.ticket.findUnique({
         where: { ticketHash: sha256Hex(request.ticket) },
-        include: { session: true },
+        select: { id: true, sessionId: true },
       })
     : null
-  if (ticket === null) {
-    await record('callback_rejected', null, null, 'unknown ticket')
-    return {
-      kind: 'rejected',
-      reason: 'unknown',
+  if (found === null) {
+    await recordSessionEvent(prisma, {
+      ...eventBase,
       sessionId: null,
-      mismatchedFields: [],
-      returnUrl: null,
-    }
-  }
-  const { session } = ticket
-
-  if (ticket.status === 'used') {
-    await record(
-      'callback_duplicate',
-      session,
-      ticket,
-      `duplicate of the ${ticket.result} callback`,
-    )
-    return duplicateOutcome(ticket, session)
-  }
-  const stale =
-    ticket.status === 'superseded'
-      ? 'superseded'
-      : isExpired(ticket, session, now)
-        ? 'expired'
-        : null
-  if (stale !== null) {
-    await record('callback_rejected', session, ticket, `${stale} ticket`)
-    return {
-      kind: 'rejected',
-      reason: stale,
-      sessionId: session.id,
-      mismatchedFields: [],
-      returnUrl: ticket.returnUrl,
-    }
-  }
-
-  const mismatchedFields = findMismatches(parsed, session, ticket.kind)
-  if (mismatchedFields.length > 0) {
-    await record(
-      'callback_mismatch',
-      session,
-      ticket,
-      `fields differ from the intent: ${mismatchedFields.join(', ')}`,
-    )
-    return {
-      kind: 'rejected',
-      reason: 'mismatch',
-      sessionId: session.id,
-      mismatchedFields,
-      returnUrl: ticket.returnUrl,
-    }
-  }
-
-  const failed = parsed.isError || request.endpoint === 'err'
-  const result: CallbackResult =
-    ticket.kind === 'start'
-      ? failed
-        ? 'start_failed'
-        : 'started'
-      : failed
-        ? 'close_failed'
-        : 'closed'
-
-  const applied = await prisma
-    .$transaction(async (tx) => {
-      const claimed = await tx.ticket.updateMany({
-        where: { id: ticket.id, status: 'issued' },
-        data: { status: 'used', usedAt: now, result, glosaError: parsed.glosaError },
-      })
-      if (claimed.count === 0) return null
-
-      const moved = await tx.session.updateMany({
-        where: { id: session.id, status: ticket.kind === 'start' ? 'pending' : 'closing' },
-        data: sessionChanges(result, parsed, session, now),
-      })
-      if (moved.count === 0) throw new StaleSessionError()
-
-      await tx.sessionEvent.create({
-        data: {
-          sessionId: session.id,
-          ticketId: ticket.id,
-          type: 'callback_applied',
-          fields: rawFields,
-          request: requestInfo,
-          detail: result,
-          createdAt: now,
-        },
-      })
-      const updated = await tx.session.findUniqueOrThrow({ where: { id: session.id } })
-      await notify(tx, updated, result, now)
-      return updated
+      type: 'callback_rejected',
+      detail: 'unknown ticket',
     })
-    .catch((error: unknown) => {
-      if (error instanceof StaleSessionError) return 'stale' as const
-      throw error
-    })
+    return rejected('unknown', null, null)
+  }
 
-  if (applied === 'stale') {
-    await record(
-      'callback_rejected',
-      session,
-      ticket,
-      'session no longer waiting for this callback',
-    )
-    return {
-      kind: 'rejected',
-      reason: 'expired',
-      sessionId: session.id,
-      mismatchedFields: [],
-      returnUrl: ticket.returnUrl,
+  const outcome = await inSessionTransaction(prisma, async (tx) => {
+    // The session's lock first, then the ticket as last committed: a
+    // concurrent callback of the same ticket waits here and then finds it used.
+    const session = await lockSession(tx, found.sessionId)
+    const ticket = await tx.ticket.findUnique({ where: { id: found.id } })
+    if (session === null || ticket === null) return rejected('unknown', null, null)
+
+    const record = (type: SessionEventType, detail: string) =>
+      recordSessionEvent(tx, {
+        ...eventBase,
+        sessionId: session.id,
+        ticketId: ticket.id,
+        type,
+        detail,
+      })
+
+    if (ticket.status === 'used') {
+      await record('callback_duplicate', `duplicate of the ${ticket.result} callback`)
+      return duplicateOutcome(ticket, session)
     }
-  }
-  if (applied === null) {
-    // Another request used the ticket between the read and the update: this one is its duplicate.
-    const winner = await prisma.ticket.findUniqueOrThrow({ where: { id: ticket.id } })
-    await record(
-      'callback_duplicate',
-      session,
-      winner,
-      `duplicate of the ${winner.result} callback`,
-    )
-    return duplicateOutcome(winner, session)
-  }
 
-  countSessionTransition(ticket.kind === 'start' ? 'pending' : 'closing', result)
-  countSenceErrorCodes(parsed.errorCodes)
+    const rejection = ticketRejection(ticket, session, now)
+    if (rejection !== null) {
+      const detail =
+        ticket.status === 'issued' && ticket.expiresAt > now
+          ? `session is ${session.status}, not waiting for a ${ticket.kind} callback`
+          : `${rejection} ticket`
+      await record('callback_rejected', detail)
+      return rejected(rejection, session, ticket)
+    }
+
+    const mismatchedFields = findMismatches(parsed, session, ticket.kind)
+    if (mismatchedFields.length > 0) {
+      await record(
+        'callback_mismatch',
+        `fields differ from the intent: ${mismatchedFields.join(', ')}`,
+      )
+      return { ...rejected('mismatch', session, ticket), mismatchedFields }
+    }
+
+    const result = callbackResult(ticket.kind, parsed, request.endpoint)
+    const updated = await applyResult(tx, { session, ticket, parsed, result, eventBase, now })
+    return {
+      kind: 'applied',
+      session: updated,
+      result,
+      errorCodes: parsed.errorCodes,
+      location: returnLocation(ticket.returnUrl, session.id, result, parsed.errorCodes),
+    } as const
+  })
+
+  // Counted once the transaction has committed.
+  if (outcome.kind === 'applied') {
+    const from =
+      outcome.result === 'started' || outcome.result === 'start_failed' ? 'pending' : 'closing'
+    countSessionTransition(from, outcome.result)
+    countSenceErrorCodes(outcome.errorCodes)
+  }
+  return outcome
+}
+
+/** Uses the ticket, moves the session and records the event and the webhook. */
+async function applyResult(
+  tx: Transaction,
+  input: {
+    session: Session
+    ticket: Ticket
+    parsed: ParsedCallback
+    result: CallbackResult
+    eventBase: { fields: RawForm; request: Record<string, unknown>; at: Date }
+    now: Date
+  },
+): Promise<Session> {
+  const { session, ticket, parsed, result, now } = input
+  const claimed = await tx.ticket.updateMany({
+    where: { id: ticket.id, status: 'issued' },
+    data: { status: 'used', usedAt: now, result, glosaError: parsed.glosaError },
+  })
+  // The session's lock is held, so no other request can have used the ticket.
+  if (claimed.count !== 1)
+    throw new Error(`ticket ${ticket.id} changed while its session was locked`)
+
+  const updated = await transitionSession(tx, {
+    session,
+    to: result,
+    data: sessionChanges(result, parsed, session, now),
+    event: { ...input.eventBase, type: 'callback_applied', ticketId: ticket.id, detail: result },
+  })
+  await recordWebhookEvent(tx, {
+    otecId: updated.otecId,
+    sessionId: updated.id,
+    type: `session.${result}`,
+    data: toSessionView(updated),
+    at: now,
+  })
+  return updated
+}
+
+function rejected(
+  reason: TicketRejection | 'mismatch',
+  session: Session | null,
+  ticket: Ticket | null,
+): CallbackOutcome {
   return {
-    kind: 'applied',
-    sessionId: session.id,
-    result,
-    errorCodes: parsed.errorCodes,
-    location: returnLocation(ticket.returnUrl, session.id, result, parsed.errorCodes),
+    kind: 'rejected',
+    reason,
+    sessionId: session?.id ?? null,
+    mismatchedFields: [],
+    returnUrl: ticket?.returnUrl ?? null,
   }
 }
 
-class StaleSessionError extends Error {}
-
-function isExpired(ticket: Ticket, session: Session, now: Date): boolean {
-  return ticket.status === 'expired' || ticket.expiresAt <= now || session.status === 'expired'
+/** GlosaError decides, not the URL: a callback to UrlRetoma that carries one is a failure too. */
+function callbackResult(
+  kind: Ticket['kind'],
+  parsed: ParsedCallback,
+  endpoint: 'ok' | 'err',
+): CallbackResult {
+  const failed = parsed.isError || endpoint === 'err'
+  if (kind === 'start') return failed ? 'start_failed' : 'started'
+  return failed ? 'close_failed' : 'closed'
 }
 
+/** The outcome of a repeated callback: the first callback's result, as the ticket stored it. */
 function duplicateOutcome(ticket: Ticket, session: Session): CallbackOutcome {
-  const result = (ticket.result ?? 'start_failed') as CallbackResult
+  const result = ticket.result as CallbackResult
   const errorCodes =
     ticket.glosaError === null ? [] : parseCallback({ GlosaError: ticket.glosaError }).errorCodes
   return {
     kind: 'duplicate',
-    sessionId: session.id,
+    session,
     result,
     errorCodes,
     location: returnLocation(ticket.returnUrl, session.id, result, errorCodes),
@@ -233,8 +215,9 @@ function duplicateOutcome(ticket: Ticket, session: Session): CallbackOutcome {
 
 /**
  * Lists the callback fields that differ from what the intent sent. A field
- * that is missing counts as blank. The close callback carries no
- * IdSesionSence in the manual; one that arrives anyway must be the start's.
+ * that is missing counts as blank, and a field repeated with different
+ * values counts as different. The close callback carries no IdSesionSence
+ * in the manual; one that arrives anyway must be the start's.
  */
 function findMismatches(parsed: ParsedCallback, session: Session, kind: Ticket['kind']): string[] {
   const value = (name: string) => parsed.fields[name] ?? ''
@@ -248,8 +231,8 @@ function findMismatches(parsed: ParsedCallback, session: Session, kind: Ticket['
   expect('CodigoCurso', value('CodigoCurso'), session.codigoCurso)
   expect('LineaCapacitacion', value('LineaCapacitacion'), String(session.lineaCapacitacion))
   expect('IdSesionAlumno', value('IdSesionAlumno'), session.idSesionAlumno)
-  if (kind === 'close' && value('IdSesionSence') !== '' && session.idSesionSence !== null)
-    expect('IdSesionSence', value('IdSesionSence'), session.idSesionSence)
+  if (kind === 'close' && value('IdSesionSence') !== '')
+    expect('IdSesionSence', value('IdSesionSence'), session.idSesionSence ?? '')
   return mismatched
 }
 
@@ -266,9 +249,11 @@ function sessionChanges(
   switch (result) {
     case 'started':
       return {
-        status: 'started',
         idSesionSence: parsed.fields['IdSesionSence'] || null,
-        startedAt: time.instant,
+        // An unreadable FechaHora (kept raw in startFechaHora) falls back to
+        // the time the callback arrived, so that every started session has
+        // a start instant for its length and attendance.
+        startedAt: time.instant ?? now,
         startFechaHora: fechaHora,
         startZonaHoraria: zonaHoraria,
         startZoneAssumed: time.zoneAssumed,
@@ -276,7 +261,6 @@ function sessionChanges(
       }
     case 'start_failed':
       return {
-        status: 'start_failed',
         startFechaHora: fechaHora,
         startZonaHoraria: zonaHoraria,
         errorCodes: parsed.errorCodes,
@@ -287,7 +271,6 @@ function sessionChanges(
       const laterThanStart =
         time.instant !== null && (session.startedAt === null || time.instant > session.startedAt)
       return {
-        status: 'closed',
         closedAt: laterThanStart ? time.instant : now,
         closedAtSource: laterThanStart ? 'fecha_hora' : 'received',
         closeFechaHora: fechaHora,
@@ -298,27 +281,12 @@ function sessionChanges(
     }
     case 'close_failed':
       return {
-        status: 'close_failed',
         closeFechaHora: fechaHora,
         closeZonaHoraria: zonaHoraria,
+        closeFailedAt: now,
         errorCodes: parsed.errorCodes,
       }
   }
-}
-
-async function notify(
-  tx: Transaction,
-  session: Session,
-  result: CallbackResult,
-  now: Date,
-): Promise<void> {
-  await recordWebhookEvent(tx, {
-    otecId: session.otecId,
-    sessionId: session.id,
-    type: `session.${result}`,
-    data: toSessionView(session),
-    at: now,
-  })
 }
 
 /** Appends session, result and (on failure) the SENCE codes to the LMS's return URL. */

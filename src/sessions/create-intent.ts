@@ -68,7 +68,7 @@ export async function createLoginIntent(
           expiresAt,
         },
       },
-      events: { create: { type: 'intent_created', createdAt: now } },
+      events: { create: { type: 'intent_created', toStatus: 'pending', createdAt: now } },
     },
   })
 

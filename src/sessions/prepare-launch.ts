@@ -8,6 +8,7 @@ import {
 } from '../protocol/fields.ts'
 import { isTicketShaped, sha256Hex } from '../security/random-tokens.ts'
 import type { SecretBox } from '../security/secret-box.ts'
+import { recordSessionEvent } from './session-events.ts'
 
 export interface LaunchSettings {
   publicBaseUrl: string
@@ -38,30 +39,55 @@ export function senceBaseFor(settings: LaunchSettings, environment: Environment)
     : settings.senceBaseUrl
 }
 
+/** Provenance of a browser request, stored with its events: IP address, User-Agent, Origin, Referer, request id. */
+export type RequestProvenance = Record<string, string | undefined>
+
 /**
  * Prepares the auto-submitting form that takes the student to SENCE for a
  * ticket, and records that it was served. The page may be loaded again
- * (a refresh) as long as no callback has used the ticket.
+ * (a refresh, Back from SENCE) as long as no callback has used the ticket.
+ * A ticket that cannot be used is recorded as a `launch_rejected` event.
  */
 export async function prepareLaunch(
   prisma: PrismaClient,
   secrets: SecretBox,
   settings: LaunchSettings,
   ticketValue: string,
-  now: Date = new Date(),
+  options: { provenance?: RequestProvenance; now?: Date } = {},
 ): Promise<Launch> {
-  if (!isTicketShaped(ticketValue))
-    return { ok: false, reason: 'unknown', session: null, ticket: null }
+  const now = options.now ?? new Date()
+  const request = options.provenance === undefined ? undefined : { ...options.provenance }
 
-  const ticket = await prisma.ticket.findUnique({
-    where: { ticketHash: sha256Hex(ticketValue) },
-    include: { session: { include: { otec: true } } },
-  })
-  if (ticket === null) return { ok: false, reason: 'unknown', session: null, ticket: null }
+  const ticket = isTicketShaped(ticketValue)
+    ? await prisma.ticket.findUnique({
+        where: { ticketHash: sha256Hex(ticketValue) },
+        include: { session: { include: { otec: true } } },
+      })
+    : null
+  if (ticket === null) {
+    await recordSessionEvent(prisma, {
+      sessionId: null,
+      type: 'launch_rejected',
+      detail: 'unknown ticket',
+      request,
+      at: now,
+    })
+    return { ok: false, reason: 'unknown', session: null, ticket: null }
+  }
 
   const { session } = ticket
   const rejection = ticketRejection(ticket, session, now)
-  if (rejection !== null) return { ok: false, reason: rejection, session, ticket }
+  if (rejection !== null) {
+    await recordSessionEvent(prisma, {
+      sessionId: session.id,
+      ticketId: ticket.id,
+      type: 'launch_rejected',
+      detail: `${rejection} ticket`,
+      request,
+      at: now,
+    })
+    return { ok: false, reason: rejection, session, ticket }
+  }
 
   const operation: Operation = ticket.kind === 'start' ? 'IniciarSesion' : 'CerrarSesion'
   const fields = requestFields(
@@ -74,14 +100,13 @@ export async function prepareLaunch(
   // The stored copy leaves out the Token and the ticket, the two secrets of the form.
   const { Token: _token, ...recorded } = fields
   const masked = { ...recorded, ...callbackUrls(settings.publicBaseUrl, '[ticket]') }
-  await prisma.sessionEvent.create({
-    data: {
-      sessionId: session.id,
-      ticketId: ticket.id,
-      type: 'launch_page_served',
-      fields: masked,
-      createdAt: now,
-    },
+  await recordSessionEvent(prisma, {
+    sessionId: session.id,
+    ticketId: ticket.id,
+    type: 'launch_page_served',
+    fields: masked,
+    request,
+    at: now,
   })
 
   return {
@@ -97,11 +122,23 @@ export async function prepareLaunch(
   }
 }
 
-function ticketRejection(ticket: Ticket, session: Session, now: Date): TicketRejection | null {
+/**
+ * Returns why a ticket can no longer be used, or null when it can. The
+ * ticket's status decides first. A ticket whose time ran out counts as
+ * expired before the expiry sweep marks it. So does one whose session no
+ * longer waits for it: a start ticket needs a pending session, and a close
+ * ticket a closing one.
+ */
+export function ticketRejection(
+  ticket: Ticket,
+  session: Session,
+  now: Date,
+): TicketRejection | null {
   if (ticket.status === 'used') return 'used'
   if (ticket.status === 'superseded') return 'superseded'
-  if (ticket.status === 'expired' || ticket.expiresAt <= now || session.status === 'expired')
-    return 'expired'
+  if (ticket.status === 'expired' || ticket.expiresAt <= now) return 'expired'
+  const waitingStatus = ticket.kind === 'start' ? 'pending' : 'closing'
+  if (session.status !== waitingStatus) return 'expired'
   return null
 }
 

@@ -5,6 +5,7 @@ import type { Otec, Session } from '../persistence/generated/client.ts'
 import { generateTicket, sha256Hex } from '../security/random-tokens.ts'
 import type { IntentSettings } from './create-intent.ts'
 import { CLOSABLE_STATUSES } from './session-status.ts'
+import { inSessionTransaction, lockSession, transitionSession } from './transition-session.ts'
 import { isUuid } from './session-id.ts'
 import {
   checkReturnUrl,
@@ -56,25 +57,26 @@ export async function requestClose(
   if (CLOSABLE_STATUSES.includes(session.status))
     errors.push(...validateLogoutFields(session, senceToken, settings.publicBaseUrl))
   if (errors.length > 0) return { ok: false, reason: 'invalid', errors }
-  if (!CLOSABLE_STATUSES.includes(session.status))
-    return { ok: false, reason: 'not_closable', session }
 
   const ticket = generateTicket()
   const now = new Date()
   const expiresAt = new Date(now.getTime() + settings.pendingTtlSeconds * 1000)
 
-  const updated = await prisma.$transaction(async (tx) => {
-    const moved = await tx.session.updateMany({
-      where: { id: session.id, status: { in: CLOSABLE_STATUSES } },
-      data: { status: 'closing' },
-    })
-    if (moved.count === 0) return null
+  let fromStatus = session.status
+  const result = await inSessionTransaction(prisma, async (tx) => {
+    const locked = await lockSession(tx, session.id)
+    if (locked === null) return { ok: false, reason: 'not_found' } as const
+    if (!CLOSABLE_STATUSES.includes(locked.status))
+      return { ok: false, reason: 'not_closable', session: locked } as const
+    fromStatus = locked.status
 
-    await tx.ticket.updateMany({
+    // The earlier close ticket, if one is still waiting, is superseded first:
+    // a unique index allows one issued ticket per session.
+    const superseded = await tx.ticket.updateMany({
       where: { sessionId: session.id, kind: 'close', status: 'issued' },
       data: { status: 'superseded' },
     })
-    await tx.ticket.create({
+    const created = await tx.ticket.create({
       data: {
         ticketHash: sha256Hex(ticket),
         sessionId: session.id,
@@ -85,16 +87,26 @@ export async function requestClose(
         expiresAt,
       },
     })
-    await tx.sessionEvent.create({
-      data: { sessionId: session.id, type: 'close_requested', createdAt: now },
+    const updated = await transitionSession(tx, {
+      session: locked,
+      to: 'closing',
+      event: {
+        type: 'close_requested',
+        ticketId: created.id,
+        detail:
+          superseded.count > 0
+            ? `new close attempt; ${superseded.count} earlier close ticket superseded`
+            : null,
+        at: now,
+      },
     })
-    return tx.session.findUniqueOrThrow({ where: { id: session.id } })
+    return {
+      ok: true,
+      session: updated,
+      closeUrl: `${settings.publicBaseUrl}/go/${ticket}`,
+    } as const
   })
-
-  if (updated === null) {
-    const current = await prisma.session.findUniqueOrThrow({ where: { id: session.id } })
-    return { ok: false, reason: 'not_closable', session: current }
-  }
-  countSessionTransition(session.status, 'closing')
-  return { ok: true, session: updated, closeUrl: `${settings.publicBaseUrl}/go/${ticket}` }
+  // Counted once the transaction has committed.
+  if (result.ok) countSessionTransition(fromStatus, 'closing')
+  return result
 }

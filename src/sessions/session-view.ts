@@ -1,5 +1,6 @@
 import type { Session } from '../persistence/generated/client.ts'
 import { describeSenceErrors } from '../protocol/error-table.ts'
+import { closeFailureOverrun, overrunGuidance, overrunMessage } from './session-length.ts'
 
 /** The last failure of a session, as the API and webhooks show it. */
 export interface SessionErrorView {
@@ -68,10 +69,30 @@ export function toSessionView(session: Session): SessionView {
   }
 }
 
+/**
+ * Describes the last failure with the error table's texts for its first code. A
+ * close that failed after the session's maximum length gets texts that
+ * explain the length instead (see session-length.ts).
+ */
 function errorView(session: Session): SessionErrorView | null {
   const failed = session.status === 'start_failed' || session.status === 'close_failed'
   if (!failed && session.errorCodes.length === 0) return null
   const code = session.errorCodes[0] ?? null
-  const { message, guidance } = describeSenceErrors(session.errorCodes)
-  return { code, codes: session.errorCodes, message, guidance }
+  const described = describeSenceErrors(session.errorCodes)
+  const overrun = closeFailureOverrun(session)
+  if (overrun === null)
+    return {
+      code,
+      codes: session.errorCodes,
+      message: described.message,
+      guidance: described.guidance,
+    }
+
+  const guidance = overrunGuidance(overrun, session.errorCodes)
+  return {
+    code,
+    codes: session.errorCodes,
+    message: overrunMessage(overrun),
+    guidance: session.errorCodes.includes(301) ? guidance : `${guidance} ${described.guidance}`,
+  }
 }

@@ -11,6 +11,7 @@ import { createOtec, type CreateOtecInput } from '../../src/otecs/create-otec.ts
 import type { Database } from '../../src/persistence/database.ts'
 import { checkDigit } from '../../src/protocol/run.ts'
 import { createSecretBox, type SecretBox } from '../../src/security/secret-box.ts'
+import { findHistoryProblems } from './session-history.ts'
 import { createTestDatabase } from './test-database.ts'
 
 /** A fixed key for tests only. */
@@ -76,6 +77,12 @@ export async function startTestGateway(
   const services: GatewayServices = { settings, db, secrets, logger }
   const app = await buildApp(services)
   t.teardown(() => app.close())
+  // Teardowns run last-registered first, so this runs before the database is dropped.
+  t.teardown(async () => {
+    const problems = await findHistoryProblems(db.prisma)
+    if (problems.length > 0)
+      throw new Error(`session histories do not explain their status:\n${problems.join('\n')}`)
+  })
 
   const makeOtec = async (input: Partial<CreateOtecInput> = {}) => {
     const created = await createOtec(db.prisma, secrets, {

@@ -55,8 +55,12 @@ t.test('over-long identifiers flagged', async (t) => {
   t.same(parseCallback({ IdSesionSence: 's'.repeat(150) }).overlongFields, ['IdSesionSence'])
   t.same(parseCallback({ RunAlumno: '123456789-55', CodSence: '12345678901' }).overlongFields, [
     'CodSence',
-    'RunAlumno',
   ])
+  t.same(
+    parseCallback({ RunAlumno: '12.345.678-5' }).overlongFields,
+    [],
+    'RunAlumno is compared after normalisation, so dots are allowed',
+  )
   t.same(
     parseCallback({ FechaHora: '2024-01-05 10:00:00.123', ZonaHoraria: 'z'.repeat(200) })
       .overlongFields,

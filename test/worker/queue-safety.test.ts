@@ -30,6 +30,8 @@ t.test('rolled-back transaction leaves neither change nor event', async (t) => {
       idSesionAlumno: 'rollback',
       maxDurationMinutes: 60,
       pendingExpiresAt: new Date(Date.now() + 60_000),
+      // The history every session starts with, which the suite's teardown checks.
+      events: { create: { type: 'intent_created', toStatus: 'pending' } },
     },
   })
   const jobsBefore = await countJobs(gateway)

@@ -1,10 +1,14 @@
 import type { FastifyInstance } from 'fastify'
-import { ticketRejectedPage } from '../../../pages/student-pages.ts'
+import { ticketRejectedPage, ticketUsedPage } from '../../../pages/student-pages.ts'
+import { parseErrorCodes } from '../../../protocol/callback.ts'
 import { maskRun } from '../../../protocol/run.ts'
-import { prepareLaunch, senceBaseFor } from '../../../sessions/prepare-launch.ts'
+import { returnLocation } from '../../../sessions/apply-callback.ts'
+import { type Launch, prepareLaunch, senceBaseFor } from '../../../sessions/prepare-launch.ts'
+import type { CallbackResult } from '../../../sessions/session-status.ts'
 import { renderAutopostPage, renderMessagePage } from '../../render-page.ts'
 import type { GatewayServices } from '../../services.ts'
 import { launchPageDirectives } from '../../security-headers.ts'
+import { provenanceOf } from './provenance.ts'
 
 /** GET /go/{ticket}: the page that sends the student's browser to SENCE. */
 export async function launchRoutes(app: FastifyInstance, services: GatewayServices): Promise<void> {
@@ -30,16 +34,17 @@ export async function launchRoutes(app: FastifyInstance, services: GatewayServic
         services.secrets,
         settings,
         request.params.ticket,
+        { provenance: provenanceOf(request) },
       )
       if (!launch.ok) {
         request.log.info(
           { sessionId: launch.session?.id ?? null, reason: launch.reason },
           'launch ticket rejected',
         )
-        return renderMessagePage(
-          reply,
-          ticketRejectedPage(launch.reason, launch.ticket?.returnUrl ?? null),
-        )
+        return renderMessagePage(reply, {
+          ...rejectionPage(launch),
+          reference: launch.session?.id ?? request.id,
+        })
       }
 
       request.log.info(
@@ -68,4 +73,15 @@ export async function launchRoutes(app: FastifyInstance, services: GatewayServic
       })
     },
   )
+}
+
+/** Chooses the rejection page. A used ticket's page shows SENCE's response and links back with that result. */
+function rejectionPage(launch: Extract<Launch, { ok: false }>) {
+  const { ticket, session } = launch
+  if (launch.reason !== 'used' || ticket === null || session === null || ticket.result === null)
+    return ticketRejectedPage(launch.reason, ticket?.returnUrl ?? null)
+
+  const result = ticket.result as CallbackResult
+  const codes = ticket.glosaError === null ? [] : parseErrorCodes(ticket.glosaError)
+  return ticketUsedPage(result, returnLocation(ticket.returnUrl, session.id, result, codes))
 }

@@ -1,0 +1,117 @@
+// A session's history: every redirect, callback and change of status,
+// including the requests that were rejected and changed nothing, stored in
+// SessionEvent with the raw fields as received.
+
+import type { PrismaClient, Transaction } from '../persistence/database.ts'
+import type { Prisma } from '../persistence/generated/client.ts'
+import type { SessionStatus } from './session-status.ts'
+
+/**
+ * The event types. Those that change the status carry fromStatus and
+ * toStatus; the others leave both null.
+ */
+export const SESSION_EVENT_TYPES = [
+  /** The LMS created the login intent (null → pending). */
+  'intent_created',
+  /** The browser loaded /go/{ticket} and was sent to SENCE. */
+  'launch_page_served',
+  /** /go/{ticket} with an unknown, used, expired or superseded ticket. */
+  'launch_rejected',
+  /** SENCE's callback moved the session (pending → started or start_failed, closing → closed or close_failed). */
+  'callback_applied',
+  /** The same ticket's callback again: a refresh, Back, a double submit. */
+  'callback_duplicate',
+  /** A callback with an unknown, expired or superseded ticket, or for a session no longer waiting. */
+  'callback_rejected',
+  /** A callback whose fields differ from the intent's. */
+  'callback_mismatch',
+  /** A GET on a callback URL: a link opened directly, a bookmark. */
+  'callback_opened_directly',
+  /** A callback whose body could not be read: too large, another content type. */
+  'callback_unreadable',
+  /** The LMS asked for a close (started, closing or close_failed → closing). */
+  'close_requested',
+  /** No callback arrived within PENDING_TTL_SECONDS (pending → expired). */
+  'session_expired',
+  /** A close ticket ran out of time with no callback: the student abandoned the close. */
+  'close_ticket_expired',
+] as const
+
+export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number]
+
+export interface SessionEventInput {
+  sessionId: string | null
+  ticketId?: string | null | undefined
+  type: SessionEventType
+  /** The form fields as received or sent; never the Token. */
+  fields?: unknown
+  /** Provenance of a browser request: endpoint, IP address, User-Agent, Origin, Referer, request id. */
+  request?: Record<string, unknown> | undefined
+  detail?: string | null | undefined
+  fromStatus?: SessionStatus | null | undefined
+  toStatus?: SessionStatus | null | undefined
+  at: Date
+}
+
+/** Stores one event, inside the caller's transaction when given one. */
+export async function recordSessionEvent(
+  db: PrismaClient | Transaction,
+  event: SessionEventInput,
+): Promise<void> {
+  await db.sessionEvent.create({
+    data: {
+      sessionId: event.sessionId,
+      ticketId: event.ticketId ?? null,
+      type: event.type,
+      ...(event.fields === undefined ? {} : { fields: storableJson(event.fields) }),
+      ...(event.request === undefined ? {} : { request: storableJson(event.request) }),
+      detail:
+        event.detail === undefined || event.detail === null ? null : storableText(event.detail),
+      fromStatus: event.fromStatus ?? null,
+      toStatus: event.toStatus ?? null,
+      createdAt: event.at,
+    },
+  })
+}
+
+/**
+ * Makes a string storable in PostgreSQL, which rejects NUL characters in
+ * text and jsonb, and lone UTF-16 surrogates in jsonb. Both can arrive in
+ * a form body that anyone can post.
+ */
+export function storableText(value: string): string {
+  return value.replaceAll('\u0000', '\uFFFD').toWellFormed()
+}
+
+/**
+ * Copies a form body or request description as JSON whose keys and strings
+ * are storable. Prisma 7.10 silently drops a key named `__proto__` when it
+ * serialises JSON, so such a key (which anyone can post) is stored as
+ * `[__proto__]`, to stay visible.
+ */
+export function storableJson(value: unknown): Prisma.InputJsonValue {
+  return (storableValue(value) ?? 'null') as Prisma.InputJsonValue
+}
+
+type StorableValue =
+  string | number | boolean | null | StorableValue[] | { [key: string]: StorableValue }
+
+function storableKey(key: string): string {
+  return key === '__proto__' ? '[__proto__]' : storableText(key)
+}
+
+function storableValue(value: unknown): StorableValue {
+  if (value === null || value === undefined) return null
+  if (typeof value === 'string') return storableText(value)
+  if (typeof value === 'number' || typeof value === 'boolean') return value
+  if (Array.isArray(value)) return value.map(storableValue)
+  if (typeof value === 'object') {
+    const copy: Record<string, StorableValue> = {}
+    for (const [key, item] of Object.entries(value)) {
+      if (item === undefined) continue
+      copy[storableKey(key)] = storableValue(item)
+    }
+    return copy
+  }
+  return storableText(String(value))
+}
