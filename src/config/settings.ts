@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import path from 'node:path'
 import { z } from 'zod'
 import { longestCallbackUrl, SENCE_URL_MAX_LENGTH } from '../protocol/fields.ts'
@@ -22,6 +23,17 @@ export interface Settings {
   databasePoolMax: number
   logLevel: string
   production: boolean
+
+  // The REST API's access and hardening.
+  /** Fastify's trustProxy: false, a hop count, or the proxies' addresses and CIDR ranges. */
+  trustProxy: boolean | number | string[]
+  /** The deployment-wide key of the admin API (/v1/admin); unset turns that API off. */
+  adminApiKey: string | undefined
+  /** Requests per minute allowed to one API key, and to one client IP on the API. */
+  rateLimitPerKeyPerMinute: number
+  rateLimitApiPerIpPerMinute: number
+  /** Requests per minute allowed to one client IP on the browser's /go and /cb URLs. */
+  rateLimitBrowserPerIpPerMinute: number
 }
 
 /** Raised with every invalid setting at once, so one restart can fix them all. */
@@ -84,6 +96,26 @@ const retryDelays = z
   .regex(/^\d+(\s*,\s*\d+)*$/, 'expected seconds separated by commas, such as 5,300,1800')
   .transform((value) => value.split(',').map((part) => Number(part.trim())))
 
+/** TRUST_PROXY: a number of proxy hops, on/off, or IP addresses and CIDR ranges separated by commas. */
+const trustProxySetting = z
+  .string()
+  .trim()
+  .transform((value, context): boolean | number | string[] => {
+    // Digits are a hop count, as in Express and fastify, so 1 trusts one
+    // proxy and not every X-Forwarded-For entry, which anyone can forge.
+    if (/^\d+$/.test(value)) return Number(value) === 0 ? false : Number(value)
+    const lowered = value.toLowerCase()
+    if (lowered in SWITCH_VALUES) return SWITCH_VALUES[lowered] as boolean
+    const entries = value.split(',').map((entry) => entry.trim())
+    const invalid = entries.filter((entry) => !isAddressOrRange(entry))
+    if (invalid.length === 0) return entries
+    context.addIssue({
+      code: 'custom',
+      message: `expected a number of proxy hops, on/off, or IP addresses and CIDR ranges separated by commas; not an address or range: ${invalid.join(', ')}`,
+    })
+    return z.NEVER
+  })
+
 const environmentSchema = z.object({
   DATABASE_URL: z
     .string()
@@ -107,6 +139,17 @@ const environmentSchema = z.object({
   DATABASE_POOL_MAX: wholeNumber(1, 500).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().trim().optional(),
+
+  // The REST API's access and hardening.
+  TRUST_PROXY: trustProxySetting.default(false),
+  ADMIN_API_KEY: z
+    .string()
+    .trim()
+    .min(32, 'must be at least 32 characters; generate one with `openssl rand -base64 32`')
+    .optional(),
+  RATE_LIMIT_PER_KEY_PER_MINUTE: wholeNumber(1, 1_000_000).default(600),
+  RATE_LIMIT_API_PER_IP_PER_MINUTE: wholeNumber(1, 1_000_000).default(1200),
+  RATE_LIMIT_BROWSER_PER_IP_PER_MINUTE: wholeNumber(1, 1_000_000).default(300),
 })
 
 /**
@@ -148,6 +191,12 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
     databasePoolMax: env.DATABASE_POOL_MAX,
     logLevel: env.LOG_LEVEL,
     production: env.NODE_ENV === 'production',
+
+    trustProxy: env.TRUST_PROXY,
+    adminApiKey: env.ADMIN_API_KEY,
+    rateLimitPerKeyPerMinute: env.RATE_LIMIT_PER_KEY_PER_MINUTE,
+    rateLimitApiPerIpPerMinute: env.RATE_LIMIT_API_PER_IP_PER_MINUTE,
+    rateLimitBrowserPerIpPerMinute: env.RATE_LIMIT_BROWSER_PER_IP_PER_MINUTE,
   }
 
   const problems = checkConsistency(settings)
@@ -191,5 +240,15 @@ function isHttpBaseUrl(value: string): boolean {
 }
 
 function isSecretSetting(name: string): boolean {
-  return name === 'ENCRYPTION_KEYS' || name === 'DATABASE_URL'
+  return name === 'ENCRYPTION_KEYS' || name === 'DATABASE_URL' || name === 'ADMIN_API_KEY'
+}
+
+/** True for an IP address, or a CIDR range such as 10.0.0.0/8 or fd00::/8. */
+function isAddressOrRange(value: string): boolean {
+  const [address = '', prefix, ...rest] = value.split('/')
+  const family = isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  if (prefix === undefined) return true
+  const bits = Number(prefix)
+  return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128)
 }
