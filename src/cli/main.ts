@@ -4,6 +4,7 @@ import { SettingsError } from '../config/settings.ts'
 import { runGenerateKey } from './generate-key.ts'
 import { runMigrate } from './migrate.ts'
 import { runOtec } from './otec.ts'
+import { runResealSecrets } from './reseal-secrets.ts'
 import { runServe } from './serve.ts'
 import { UsageError } from './usage-error.ts'
 
@@ -12,8 +13,10 @@ const USAGE = `usage: sence-gateway <command> [options]
 commands:
   serve [--migrate]     start the HTTP server (--migrate: apply migrations first)
   migrate               apply pending database migrations, then exit
-  otec create ...       register an OTEC; see "sence-gateway otec --help"
+  otec <subcommand>     register, list, update OTECs and rotate their API keys;
+                        see "sence-gateway otec --help"
   generate-key          print a new ENCRYPTION_KEYS entry
+  reseal-secrets        re-seal stored secrets with the first ENCRYPTION_KEYS key
 
 Settings come from the environment; see .env.example.`
 
@@ -30,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runOtec(rest)
       case 'generate-key':
         return runGenerateKey(rest)
+      case 'reseal-secrets':
+        return await runResealSecrets(rest)
       case undefined:
       case '-h':
       case '--help':
