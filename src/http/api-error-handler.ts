@@ -1,11 +1,12 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { sendProblem } from './problem.ts'
+import { RateLimitedError } from './rate-limits.ts'
 
 /**
  * Turns every error of the REST API into a problem body: 4xx keep their
  * message, 5xx hide it behind a generic detail and are logged with the
  * request id, which the detail repeats so that a support request can find
- * the log line.
+ * the log line. Messages of fastify and zod never contain the values sent.
  */
 export function apiErrorHandler(
   error: FastifyError,
@@ -14,7 +15,19 @@ export function apiErrorHandler(
 ): FastifyReply {
   if (error.validation !== undefined) {
     request.log.info({ err: error }, 'request failed schema validation')
-    return sendProblem(reply, 'invalid-request', error.message)
+    const part = error.validationContext ?? 'request'
+    const errors = error.validation.map((issue) => {
+      const field = issue.instancePath.replace(/^\//, '').replaceAll('/', '.')
+      return { field, senceCode: null, detail: `${field || part}: ${issue.message ?? 'invalid'}` }
+    })
+    return sendProblem(reply, 'invalid-request', `The ${part} is invalid; see errors.`, { errors })
+  }
+  if (error instanceof RateLimitedError) {
+    return sendProblem(
+      reply,
+      'rate-limited',
+      `Too many requests; retry in ${error.retryAfterSeconds} s (see Retry-After).`,
+    )
   }
 
   switch (error.code) {
@@ -22,16 +35,17 @@ export function apiErrorHandler(
       return sendProblem(reply, 'unsupported-media-type', 'Send the body as application/json.')
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return sendProblem(reply, 'payload-too-large', error.message)
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return sendProblem(reply, 'invalid-request', 'The body is not valid JSON.')
   }
 
   const status = error.statusCode ?? 500
-  if (status === 429) return sendProblem(reply, 'rate-limited', error.message)
   if (status === 404) return sendProblem(reply, 'not-found', error.message)
+  if (status === 503) return sendProblem(reply, 'unavailable', error.message)
   if (status >= 400 && status < 500) {
     request.log.info({ err: error }, 'invalid request')
     return sendProblem(reply, 'invalid-request', error.message)
   }
-  if (status === 503) return sendProblem(reply, 'unavailable', error.message)
 
   request.log.error({ err: error }, 'request failed')
   return sendProblem(

@@ -2,8 +2,8 @@
 // LMS's REST API, the student's browser, the simulator). Routes translate
 // between HTTP and the session use cases and hold no rules of their own.
 
-import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
+import accepts from '@fastify/accepts'
 import formbody from '@fastify/formbody'
 import helmet from '@fastify/helmet'
 import fastifyStatic from '@fastify/static'
@@ -18,16 +18,29 @@ import {
 } from '../pages/student-pages.ts'
 import { simulatorPlugin } from '../simulator/plugin.ts'
 import { apiErrorHandler } from './api-error-handler.ts'
-import { authenticateApiKey } from './authenticate.ts'
+import { authenticateAdmin, authenticateApiKey } from './authenticate.ts'
+import { acceptEmptyJsonBody } from './json-body.ts'
 import { registerOpenApi } from './openapi.ts'
 import { sendProblem } from './problem.ts'
+import {
+  byBearerToken,
+  byClientIp,
+  RateLimitedError,
+  rateLimitedPage,
+  rateLimitHook,
+  registerRateLimit,
+} from './rate-limits.ts'
 import { renderMessagePage } from './render-page.ts'
+import { requestIdGenerator } from './request-id.ts'
+import { adminOtecRoutes } from './routes/api/admin-otecs.ts'
+import { attendanceRoutes } from './routes/api/attendance.ts'
 import { sessionRoutes } from './routes/api/sessions.ts'
 import { callbackRoutes } from './routes/browser/callbacks.ts'
 import { launchRoutes } from './routes/browser/launch.ts'
 import { demoRoutes } from './routes/demo.ts'
 import { healthRoutes } from './routes/health.ts'
 import { baseDirectives } from './security-headers.ts'
+import type { Settings } from '../config/settings.ts'
 import type { GatewayServices } from './services.ts'
 
 const TEMPLATES_DIR = fileURLToPath(new URL('../pages/templates/', import.meta.url))
@@ -39,13 +52,21 @@ const API_BODY_LIMIT_BYTES = 64 * 1024
 const CALLBACK_BODY_LIMIT_BYTES = 16 * 1024
 
 export async function buildApp(services: GatewayServices): Promise<FastifyInstance> {
+  const { settings } = services
   const app = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
-    genReqId: () => randomUUID(),
+    trustProxy: trustProxyOption(settings.trustProxy),
+    // Taken from X-Request-Id only behind a trusted proxy; see request-id.ts.
+    requestIdHeader: false,
+    genReqId: requestIdGenerator(settings.trustProxy !== false),
     bodyLimit: API_BODY_LIMIT_BYTES,
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     return503OnClosing: true,
+  })
+  // Every response, error pages included, names its request, as every log line of it does.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
   })
 
   await app.register(helmet, {
@@ -57,7 +78,9 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
   })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
-  await registerOpenApi(app, services.settings.publicBaseUrl)
+  await registerRateLimit(app)
+  await app.register(accepts)
+  await registerOpenApi(app, settings.publicBaseUrl)
   await app.register(view, { engine: { eta: new Eta() }, root: TEMPLATES_DIR })
   await app.register(fastifyStatic, {
     root: STATIC_DIR,
@@ -73,15 +96,37 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
   })
 
   await app.register(async (api) => {
+    acceptEmptyJsonBody(api)
     api.setErrorHandler(apiErrorHandler)
-    api.addHook('preHandler', authenticateApiKey(services.db.prisma))
-    await sessionRoutes(api, services)
+    api.addHook(
+      'onRequest',
+      rateLimitHook(api, [
+        byClientIp(settings.rateLimitApiPerIpPerMinute),
+        byBearerToken(settings.rateLimitPerKeyPerMinute),
+      ]),
+    )
+
+    await api.register(async (otecApi) => {
+      otecApi.addHook('onRequest', authenticateApiKey(services.db.prisma, settings.adminApiKey))
+      await sessionRoutes(otecApi, services)
+      await attendanceRoutes(otecApi, services)
+    })
+    await api.register(async (adminApi) => {
+      adminApi.addHook('onRequest', authenticateAdmin(settings.adminApiKey))
+      await adminOtecRoutes(adminApi, services)
+    })
   })
 
   await app.register(async (browser) => {
     browser.removeAllContentTypeParsers()
     await browser.register(formbody, { bodyLimit: CALLBACK_BODY_LIMIT_BYTES })
+    browser.addHook(
+      'onRequest',
+      rateLimitHook(browser, [byClientIp(settings.rateLimitBrowserPerIpPerMinute)]),
+    )
     browser.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error instanceof RateLimitedError)
+        return renderMessagePage(reply, rateLimitedPage(error.retryAfterSeconds))
       const status = error.statusCode ?? 500
       if (status >= 400 && status < 500) {
         request.log.info({ err: error }, 'unreadable browser request')
@@ -94,10 +139,10 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
     await callbackRoutes(browser, services)
   })
 
-  if (services.settings.simulator) {
+  if (settings.simulator) {
     await app.register(simulatorPlugin, {
       prefix: '/simulator',
-      autoApprove: services.settings.simulatorAutoApprove,
+      autoApprove: settings.simulatorAutoApprove,
     })
   }
 
@@ -108,4 +153,10 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
 
   await healthRoutes(app, services)
   return app
+}
+
+/** Fastify's trustProxy, with a hop count written as the function fastify makes of one. */
+function trustProxyOption(setting: Settings['trustProxy']) {
+  if (typeof setting !== 'number') return setting
+  return (_address: string, hop: number) => hop < setting
 }
