@@ -1,12 +1,14 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { UnacceptableJsonError } from './api-input.ts'
 import { sendProblem } from './problem.ts'
 import { RateLimitedError } from './rate-limits.ts'
 
 /**
- * Turns every error of the REST API into a problem body: 4xx keep their
- * message, 5xx hide it behind a generic detail and are logged with the
+ * Turns every error of the REST API into a problem body. A 4xx keeps its
+ * message. A 5xx hides it behind a generic detail and is logged with the
  * request id, which the detail repeats so that a support request can find
- * the log line. Messages of fastify and zod never contain the values sent.
+ * the log line. The messages of zod 4's issues and of fastify 5's body
+ * parser leave out the values sent, so a Token in a bad body is not echoed.
  */
 export function apiErrorHandler(
   error: FastifyError,
@@ -22,6 +24,8 @@ export function apiErrorHandler(
     })
     return sendProblem(reply, 'invalid-request', `The ${part} is invalid; see errors.`, { errors })
   }
+  if (error instanceof UnacceptableJsonError)
+    return sendProblem(reply, 'invalid-request', error.message)
   if (error instanceof RateLimitedError) {
     return sendProblem(
       reply,

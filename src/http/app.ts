@@ -18,8 +18,13 @@ import {
 } from '../pages/student-pages.ts'
 import { simulatorPlugin } from '../simulator/plugin.ts'
 import { apiErrorHandler } from './api-error-handler.ts'
+import {
+  acceptJsonBodies,
+  rejectNulInUrl,
+  UnacceptableJsonError,
+  unacceptableJson,
+} from './api-input.ts'
 import { authenticateAdmin, authenticateApiKey } from './authenticate.ts'
-import { acceptEmptyJsonBody } from './json-body.ts'
 import { registerOpenApi } from './openapi.ts'
 import { sendProblem } from './problem.ts'
 import {
@@ -43,6 +48,18 @@ import { baseDirectives } from './security-headers.ts'
 import type { Settings } from '../config/settings.ts'
 import type { GatewayServices } from './services.ts'
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route of the app, HEAD routes included, for checks such as the OpenAPI test's. */
+    registeredRoutes: readonly RegisteredRoute[]
+  }
+}
+
+export interface RegisteredRoute {
+  method: string
+  url: string
+}
+
 const TEMPLATES_DIR = fileURLToPath(new URL('../pages/templates/', import.meta.url))
 const STATIC_DIR = fileURLToPath(new URL('../pages/static/', import.meta.url))
 
@@ -63,7 +80,18 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     return503OnClosing: true,
+    // A malformed URL or an overlong path segment, found before any route or hook runs.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id)
+      request.log.info({ err: error }, 'unreadable URL')
+      return sendProblem(reply, 'invalid-request', `The URL cannot be read (${error.code}).`)
+    },
   })
+  const routes: RegisteredRoute[] = []
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url })
+  })
+  app.decorate('registeredRoutes', routes)
   // Every response, error pages included, names its request, as every log line of it does.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
@@ -96,8 +124,9 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
   })
 
   await app.register(async (api) => {
-    acceptEmptyJsonBody(api)
+    acceptJsonBodies(api)
     api.setErrorHandler(apiErrorHandler)
+    api.addHook('onRequest', rejectNulInUrl)
     api.addHook(
       'onRequest',
       rateLimitHook(api, [
@@ -124,6 +153,10 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
       'onRequest',
       rateLimitHook(browser, [byClientIp(settings.rateLimitBrowserPerIpPerMinute)]),
     )
+    browser.addHook('preValidation', async (request) => {
+      if (/%00/i.test(request.url) || unacceptableJson(request.body) !== null)
+        throw new UnacceptableJsonError('NUL character in a form field or the URL')
+    })
     browser.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof RateLimitedError)
         return renderMessagePage(reply, rateLimitedPage(error.retryAfterSeconds))

@@ -1,11 +1,11 @@
 // Idempotency-Key on the API's unsafe requests (create a session, close
 // one), following the IETF httpapi draft "The Idempotency-Key HTTP Header
-// Field": keys are per OTEC; a retry with the same key and the same request
-// gets the first response again; the same key with another request is 422;
-// a retry while the first is still running is 409. Only successful
-// responses are kept, for IDEMPOTENCY_KEY_TTL_MS, so a request that failed
-// (a 422 for a field, a 409 for the session's state) can be retried with
-// the same key once fixed.
+// Field". Keys are per OTEC. A retry with the same key and the same request
+// gets the first response again. The same key with another request is a
+// 422, and a retry while the first is still running is a 409. Only
+// successful responses are kept, for IDEMPOTENCY_KEY_TTL_MS, so a request
+// that failed (a 422 for a field, a 409 for the session's state) can be
+// retried with the same key once fixed.
 
 import { createHash } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
@@ -88,9 +88,11 @@ export interface IdempotencyStore {
 }
 
 /**
- * Runs `operation` at most once per Idempotency-Key of the request's OTEC,
- * and returns its result, or the stored result of the first run. Without
- * the header it just runs the operation.
+ * Runs `operation` for the first request with an Idempotency-Key of the
+ * OTEC, and returns the stored result of its success to later requests
+ * with that key. A failed run frees the key, and a crashed run is taken
+ * over after IDEMPOTENCY_LOCK_TIMEOUT_MS. Without the header it only runs
+ * the operation.
  */
 export async function runIdempotently(
   store: IdempotencyStore,
@@ -185,11 +187,11 @@ async function claimKey(
     const lockedAt = existing.lockedAt ?? new Date(0)
     if (now.getTime() - lockedAt.getTime() < IDEMPOTENCY_LOCK_TIMEOUT_MS)
       return { kind: 'in_flight' }
-    const taken = await prisma.idempotencyKey.updateMany({
+    const takeover = await prisma.idempotencyKey.updateMany({
       where: { id: existing.id, status: 'in_flight', lockedAt: existing.lockedAt },
       data: { lockedAt: now },
     })
-    return taken.count === 1 ? { kind: 'claimed', id: existing.id } : { kind: 'in_flight' }
+    return takeover.count === 1 ? { kind: 'claimed', id: existing.id } : { kind: 'in_flight' }
   }
   return { kind: 'in_flight' }
 }

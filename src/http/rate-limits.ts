@@ -1,7 +1,7 @@
 // Request rate limits with @fastify/rate-limit: on the API per client IP and
 // per API key, on the browser's launch and callback URLs per client IP.
 // The client IP is request.ip, which honours X-Forwarded-For only as far as
-// TRUST_PROXY says, so a client cannot pick its own bucket.
+// TRUST_PROXY allows, so a client cannot pick its own bucket.
 //
 // NOTE: the counters live in each process's memory. Behind a load balancer
 // with N instances a client gets up to N times the limit.
@@ -91,7 +91,7 @@ export function rateLimitHook(app: FastifyInstance, limits: Limit[]) {
   }
 }
 
-/** The student's page for a browser that went over its limit. */
+/** Returns the student's page for a browser that went over its limit. */
 export function rateLimitedPage(retryAfterSeconds: number): MessagePage {
   return {
     status: 429,

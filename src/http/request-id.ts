@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 
-/** What an X-Request-Id from a proxy may look like: short, and safe in logs and headers. */
+/** Pattern of an X-Request-Id accepted from a proxy: short, and safe in logs and headers. */
 const FORWARDED_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/
 
 /**

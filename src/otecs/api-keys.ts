@@ -1,5 +1,5 @@
 // An OTEC's API keys: each shown once when issued, stored as its SHA-256,
-// revocable one by one. The key's prefix (sk_test_ or sk_live_) tells the
+// revocable one by one. The key's prefix (sk_test_ or sk_live_) shows the
 // SENCE environment of the OTEC it was issued for.
 
 import type { PrismaClient, Transaction } from '../persistence/database.ts'

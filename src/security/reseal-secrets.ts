@@ -6,7 +6,7 @@ import type { PrismaClient } from '../persistence/database.ts'
 import type { SecretBox } from './secret-box.ts'
 
 /**
- * Every column that holds a value sealed by SecretBox. A new sealed column
+ * Every column that contains a value sealed by SecretBox. A new sealed column
  * must be listed here, or a rotation would leave it under the old key.
  */
 export const SEALED_COLUMNS = [

@@ -32,7 +32,7 @@ import type { GatewayServices } from '../../services.ts'
 const adminRoute = { tags: ['admin'], security: [{ adminApiKey: [] }] }
 
 /**
- * The admin API: OTECs and their API keys, for the holder of
+ * Registers the admin API: OTECs and their API keys, for the holder of
  * ADMIN_API_KEY. The CLI's `otec` commands do the same from a shell.
  */
 export async function adminOtecRoutes(
@@ -170,7 +170,8 @@ export async function adminOtecRoutes(
         summary: 'Issue an API key',
         description: 'The key is in the response this once; only its hash is stored.',
         params: otecParamsSchema,
-        body: issueApiKeyBodySchema.optional(),
+        // fastify hands a missing body to the validator as null.
+        body: issueApiKeyBodySchema.nullish(),
         response: { 201: issuedApiKeySchema, ...problemResponses('not-found') },
       },
     },
