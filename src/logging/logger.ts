@@ -28,9 +28,15 @@ export const REDACTED_PATHS = [
   'password',
 ]
 
-/** Replaces the ticket of /go/{ticket} and /cb/{ticket}/... URLs, which is the secret of a browser round trip. */
+/**
+ * Replaces the ticket of /go/{ticket} and /cb/{ticket}/... URLs, which is
+ * the secret of a browser round trip, and the RUN of a `runAlumno` filter
+ * in the query, which is personal data.
+ */
 export function maskTicketInUrl(url: string): string {
-  return url.replace(/^\/(go|cb)\/[^/?#]+/, '/$1/[ticket]')
+  return url
+    .replace(/^\/(go|cb)\/[^/?#]+/, '/$1/[ticket]')
+    .replace(/([?&]runAlumno=)[^&#]*/gi, '$1[run]')
 }
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

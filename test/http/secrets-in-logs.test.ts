@@ -54,9 +54,15 @@ t.test('no secret reaches the logs', async (t) => {
   })
   secrets.push(new URL(close.json().closeUrl).pathname.split('/')[2] as string)
   await visitThroughSimulator(gateway, close.json().closeUrl)
+  for (const report of ['/v1/sessions', '/v1/attendance'])
+    await gateway.app.inject({
+      method: 'GET',
+      url: `${report}?runAlumno=12.345.678-5&codigoCurso=${VALID_INTENT.codigoCurso}`,
+      headers: { authorization: `Bearer ${rotated.json().apiKey}` },
+    })
 
   const text = gateway.logText()
   t.ok(gateway.logLines.length > 20, `${gateway.logLines.length} log lines checked`)
   for (const secret of secrets) t.notOk(text.includes(secret), `${secret.slice(0, 10)}… not logged`)
-  t.notMatch(text, /12345678-5/, 'no full RUN')
+  t.notMatch(text, /12345678-5|12\.345\.678-5/, 'no full RUN')
 })
