@@ -37,8 +37,10 @@ import {
 } from './rate-limits.ts'
 import { renderMessagePage } from './render-page.ts'
 import { requestIdGenerator } from './request-id.ts'
+import { adminApiKeyRoutes } from './routes/api/admin-api-keys.ts'
 import { adminOtecRoutes } from './routes/api/admin-otecs.ts'
 import { attendanceRoutes } from './routes/api/attendance.ts'
+import { sessionListRoutes } from './routes/api/session-list.ts'
 import { sessionRoutes } from './routes/api/sessions.ts'
 import { callbackRoutes } from './routes/browser/callbacks.ts'
 import { launchRoutes } from './routes/browser/launch.ts'
@@ -138,11 +140,13 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
     await api.register(async (otecApi) => {
       otecApi.addHook('onRequest', authenticateApiKey(services.db.prisma, settings.adminApiKey))
       await sessionRoutes(otecApi, services)
+      await sessionListRoutes(otecApi, services)
       await attendanceRoutes(otecApi, services)
     })
     await api.register(async (adminApi) => {
       adminApi.addHook('onRequest', authenticateAdmin(settings.adminApiKey))
       await adminOtecRoutes(adminApi, services)
+      await adminApiKeyRoutes(adminApi, services)
     })
   })
 

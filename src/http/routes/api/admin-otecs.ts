@@ -1,13 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import {
-  issueApiKey,
-  listApiKeys,
-  revokeApiKey,
-  revokeOtherApiKeys,
-  toApiKeyView,
-} from '../../../otecs/api-keys.ts'
+import { listApiKeys, toApiKeyView } from '../../../otecs/api-keys.ts'
 import { createOtec } from '../../../otecs/create-otec.ts'
 import { InvalidOtecError, OtecExistsError } from '../../../otecs/otec-input.ts'
 import { toOtecView } from '../../../otecs/otec-view.ts'
@@ -16,12 +10,8 @@ import { isUuid } from '../../../sessions/session-id.ts'
 import { type ApiResult, problemResult, sendResult } from '../../api-result.ts'
 import { problemResponses } from '../../schemas/problem.ts'
 import {
-  apiKeyParamsSchema,
-  apiKeySchema,
   createdOtecSchema,
   createOtecBodySchema,
-  issueApiKeyBodySchema,
-  issuedApiKeySchema,
   otecParamsSchema,
   otecSchema,
   otecWithKeysSchema,
@@ -29,7 +19,7 @@ import {
 } from '../../schemas/otec.ts'
 import type { GatewayServices } from '../../services.ts'
 
-const adminRoute = { tags: ['admin'], security: [{ adminApiKey: [] }] }
+export const ADMIN_ROUTE = { tags: ['admin'], security: [{ adminApiKey: [] }] }
 
 /**
  * Registers the admin API: OTECs and their API keys, for the holder of
@@ -53,7 +43,7 @@ export async function adminOtecRoutes(
     '/v1/admin/otecs',
     {
       schema: {
-        ...adminRoute,
+        ...ADMIN_ROUTE,
         summary: 'Register an OTEC',
         description:
           'Returns its first API key, and the webhook secret when webhookUrl is given, this once.',
@@ -83,7 +73,7 @@ export async function adminOtecRoutes(
     '/v1/admin/otecs',
     {
       schema: {
-        ...adminRoute,
+        ...ADMIN_ROUTE,
         summary: 'List OTECs',
         response: { 200: z.object({ data: z.array(otecSchema) }), ...problemResponses() },
       },
@@ -98,7 +88,7 @@ export async function adminOtecRoutes(
     '/v1/admin/otecs/:id',
     {
       schema: {
-        ...adminRoute,
+        ...ADMIN_ROUTE,
         summary: 'Read an OTEC with its API keys',
         params: otecParamsSchema,
         response: { 200: otecWithKeysSchema, ...problemResponses('not-found') },
@@ -115,7 +105,7 @@ export async function adminOtecRoutes(
     '/v1/admin/otecs/:id',
     {
       schema: {
-        ...adminRoute,
+        ...ADMIN_ROUTE,
         summary: 'Change an OTEC’s settings',
         description:
           'Changing the environment stops the API keys of the other environment, since a key’s prefix must tell its environment: issue new keys afterwards.',
@@ -141,84 +131,9 @@ export async function adminOtecRoutes(
       }
     },
   )
-
-  app.get(
-    '/v1/admin/otecs/:id/api-keys',
-    {
-      schema: {
-        ...adminRoute,
-        summary: 'List an OTEC’s API keys',
-        params: otecParamsSchema,
-        response: {
-          200: z.object({ data: z.array(apiKeySchema) }),
-          ...problemResponses('not-found'),
-        },
-      },
-    },
-    async (request, reply) => {
-      const otec = await findOtec(request.params.id)
-      if (otec === null) return sendResult(reply, otecNotFound(request, request.params.id))
-      return { data: (await listApiKeys(prisma, otec.id)).map(toApiKeyView) }
-    },
-  )
-
-  app.post(
-    '/v1/admin/otecs/:id/api-keys',
-    {
-      schema: {
-        ...adminRoute,
-        summary: 'Issue an API key',
-        description: 'The key is in the response this once; only its hash is stored.',
-        params: otecParamsSchema,
-        // fastify hands a missing body to the validator as null.
-        body: issueApiKeyBodySchema.nullish(),
-        response: { 201: issuedApiKeySchema, ...problemResponses('not-found') },
-      },
-    },
-    async (request, reply) => {
-      const otec = await findOtec(request.params.id)
-      if (otec === null) return sendResult(reply, otecNotFound(request, request.params.id))
-      const { name, revokeOthers } = request.body ?? { revokeOthers: false }
-      const { issued, revokedCount } = await prisma.$transaction(async (tx) => {
-        const issued = await issueApiKey(tx, otec, name ?? null)
-        const revokedCount = revokeOthers
-          ? await revokeOtherApiKeys(tx, otec.id, [issued.row.id])
-          : 0
-        return { issued, revokedCount }
-      })
-      request.log.info({ otecId: otec.id, keyId: issued.row.id, revokedCount }, 'API key issued')
-      return reply
-        .code(201)
-        .send({ apiKey: issued.apiKey, key: toApiKeyView(issued.row), revokedCount })
-    },
-  )
-
-  app.delete(
-    '/v1/admin/otecs/:id/api-keys/:keyId',
-    {
-      schema: {
-        ...adminRoute,
-        summary: 'Revoke an API key',
-        description: 'Takes effect at once; revoking a revoked key changes nothing.',
-        params: apiKeyParamsSchema,
-        response: { 200: apiKeySchema, ...problemResponses('not-found') },
-      },
-    },
-    async (request, reply) => {
-      const { id, keyId } = request.params
-      const revoked = isUuid(id) && isUuid(keyId) ? await revokeApiKey(prisma, id, keyId) : null
-      if (revoked === null)
-        return sendResult(
-          reply,
-          problemResult(request, 'not-found', `OTEC ${id} has no API key ${keyId}.`),
-        )
-      request.log.info({ otecId: id, keyId }, 'API key revoked')
-      return toApiKeyView(revoked)
-    },
-  )
 }
 
-function otecNotFound(request: FastifyRequest, id: string): ApiResult {
+export function otecNotFound(request: FastifyRequest, id: string): ApiResult {
   return problemResult(request, 'not-found', `No OTEC ${id}.`)
 }
 

@@ -1,17 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { normalizeRun } from '../../../protocol/run.ts'
-import {
-  decodeSessionCursor,
-  listSessions,
-  SESSION_PAGE_DEFAULT_LIMIT,
-  SESSION_PAGE_MAX_LIMIT,
-} from '../../../reports/list-sessions.ts'
 import { createLoginIntent } from '../../../sessions/create-intent.ts'
 import { closeBodySchema, requestClose } from '../../../sessions/request-close.ts'
 import { isUuid } from '../../../sessions/session-id.ts'
-import type { SessionStatus } from '../../../sessions/session-status.ts'
 import { toSessionView } from '../../../sessions/session-view.ts'
 import { loginIntentBodySchema } from '../../../sessions/validate-intent.ts'
 import { type ApiResult, problemResult, sendResult } from '../../api-result.ts'
@@ -20,9 +12,7 @@ import { problemResponses } from '../../schemas/problem.ts'
 import {
   closingSessionSchema,
   createdSessionSchema,
-  sessionPageSchema,
   sessionParamsSchema,
-  sessionStatusSchema,
   sessionWithEventsSchema,
 } from '../../schemas/session.ts'
 import type { GatewayServices } from '../../services.ts'
@@ -33,29 +23,11 @@ const idempotencyHeaders = z.looseObject({
     .string()
     .optional()
     .describe(
-      'Makes a retry return the first response instead of acting twice, for 24 hours. A unique value per operation, such as "a UUID" in double quotes.',
+      'Makes a retry return the first response instead of acting twice, for 24 hours. One value per operation, such as a UUID in double quotes: "8e03978e-40d5-43e8-bc93-6894a57f9324".',
     ),
 })
 
-const instantParameter = z.iso.datetime({ offset: true })
-
-const listQuerySchema = z.object({
-  runAlumno: z.string().optional().describe('RUN of the student, in any usual spelling.'),
-  codigoCurso: z.string().optional(),
-  idSesionAlumno: z.string().optional(),
-  status: z.string().optional().describe('One status, or several separated by commas.'),
-  from: instantParameter.optional().describe('Sessions created at or after this instant.'),
-  to: instantParameter.optional().describe('Sessions created before this instant.'),
-  cursor: z.string().optional().describe('The nextCursor of the previous page.'),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(SESSION_PAGE_MAX_LIMIT)
-    .default(SESSION_PAGE_DEFAULT_LIMIT),
-})
-
-/** POST /v1/sessions, GET /v1/sessions, POST /v1/sessions/{id}/close and GET /v1/sessions/{id}. */
+/** POST /v1/sessions, POST /v1/sessions/{id}/close and GET /v1/sessions/{id}. */
 export async function sessionRoutes(
   instance: FastifyInstance,
   services: GatewayServices,
@@ -112,54 +84,6 @@ export async function sessionRoutes(
         }
       })
       return sendResult(reply, result)
-    },
-  )
-
-  app.get(
-    '/v1/sessions',
-    {
-      schema: {
-        tags: ['sessions'],
-        summary: 'List sessions',
-        description:
-          'Newest first. Follow `nextCursor` for the next page; sessions created meanwhile never shift the pages.',
-        querystring: listQuerySchema,
-        response: { 200: sessionPageSchema, ...problemResponses() },
-      },
-    },
-    async (request, reply) => {
-      const { query } = request
-      const statuses = parseStatuses(query.status)
-      if (statuses === null)
-        return sendResult(
-          reply,
-          invalidParameter(
-            request,
-            'status',
-            `status must be one or more of ${sessionStatusSchema.options.join(', ')}, separated by commas.`,
-          ),
-        )
-      const cursor = query.cursor === undefined ? null : decodeSessionCursor(query.cursor)
-      if (cursor === null && query.cursor !== undefined)
-        return sendResult(
-          reply,
-          invalidParameter(request, 'cursor', 'cursor is not a nextCursor of this API.'),
-        )
-
-      const page = await listSessions(
-        prisma,
-        request.otec.id,
-        {
-          runAlumno: query.runAlumno === undefined ? undefined : normalizeRun(query.runAlumno),
-          codigoCurso: query.codigoCurso?.trim(),
-          idSesionAlumno: query.idSesionAlumno,
-          statuses,
-          from: query.from === undefined ? undefined : new Date(query.from),
-          to: query.to === undefined ? undefined : new Date(query.to),
-        },
-        { cursor, limit: query.limit },
-      )
-      return { data: page.sessions.map(toSessionView), nextCursor: page.nextCursor }
     },
   )
 
@@ -250,24 +174,6 @@ export async function sessionRoutes(
       return { ...toSessionView(session), events }
     },
   )
-}
-
-/** Returns the statuses of a comma-separated list, undefined for none, or null when one is unknown. */
-function parseStatuses(value: string | undefined): SessionStatus[] | undefined | null {
-  if (value === undefined || value.trim() === '') return undefined
-  const statuses: SessionStatus[] = []
-  for (const part of value.split(',')) {
-    const parsed = sessionStatusSchema.safeParse(part.trim())
-    if (!parsed.success) return null
-    statuses.push(parsed.data)
-  }
-  return statuses
-}
-
-function invalidParameter(request: FastifyRequest, field: string, detail: string): ApiResult {
-  return problemResult(request, 'invalid-request', detail, {
-    errors: [{ field, senceCode: null, detail }],
-  })
 }
 
 // An id of another OTEC gets the same answer as an id that does not exist.
