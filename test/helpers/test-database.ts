@@ -55,7 +55,28 @@ export async function createTestDatabase(
   const db = connectDatabase(databaseUrl(name), options.poolMax ?? 5)
   t.teardown(async () => {
     await db.close()
-    await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+    await withAdminClient(async (client) => {
+      await waitForDisconnection(client, name)
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    })
   })
   return db
+}
+
+/**
+ * Waits until the server has no connection left to a database, for up to
+ * two seconds. pg's pool.end() resolves before its connections have
+ * closed, and a DROP ... WITH (FORCE) that terminates one of them makes it
+ * emit an error that fails whichever test runs next.
+ */
+async function waitForDisconnection(client: pg.Client, database: string): Promise<void> {
+  const deadline = Date.now() + 2000
+  while (Date.now() < deadline) {
+    const result = await client.query(
+      'SELECT count(*)::int AS connections FROM pg_stat_activity WHERE datname = $1',
+      [database],
+    )
+    if (result.rows[0].connections === 0) return
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
 }
