@@ -4,7 +4,7 @@ import { SettingsError } from '../config/settings.ts'
 import { runGenerateKey } from './generate-key.ts'
 import { runMigrate } from './migrate.ts'
 import { runOtec } from './otec.ts'
-import { runReseal } from './reseal.ts'
+import { runResealSecrets } from './reseal-secrets.ts'
 import { runServe } from './serve.ts'
 import { UsageError } from './usage-error.ts'
 import { runWebhook } from './webhook.ts'
@@ -18,10 +18,12 @@ commands:
                         apply migrations first; --no-worker: HTTP only)
   worker                send webhooks only; run any number of them
   migrate               apply pending database migrations, then exit
-  otec create ...       register an OTEC; see "sence-gateway otec --help"
-  webhook ...           manage webhook endpoints and deliveries; see "sence-gateway webhook --help"
+  otec <subcommand>     register, list, update OTECs and rotate their API keys;
+                        see "sence-gateway otec --help"
+  webhook <subcommand>  manage webhook endpoints and deliveries; see "sence-gateway webhook --help"
   generate-key          print a new ENCRYPTION_KEYS entry
-  reseal [--dry-run]    re-seal stored secrets with the first ENCRYPTION_KEYS key
+  reseal-secrets [--dry-run]
+                        re-seal stored secrets with the first ENCRYPTION_KEYS key
 
 Settings come from the environment; see .env.example.`
 
@@ -42,8 +44,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runWebhook(rest)
       case 'generate-key':
         return runGenerateKey(rest)
-      case 'reseal':
-        return await runReseal(rest)
+      case 'reseal-secrets':
+        return await runResealSecrets(rest)
       case undefined:
       case '-h':
       case '--help':

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import path from 'node:path'
 import { z } from 'zod'
 import { longestCallbackUrl, SENCE_URL_MAX_LENGTH } from '../protocol/fields.ts'
@@ -32,6 +33,17 @@ export interface Settings {
   publicBaseUrlAllowHttp: boolean
   /** How long SIGTERM waits for requests and background work before the process exits anyway. */
   shutdownTimeoutSeconds: number
+
+  // The REST API's access and hardening.
+  /** Fastify's trustProxy: false, a hop count, or the proxies' addresses and CIDR ranges. */
+  trustProxy: boolean | number | string[]
+  /** The deployment-wide key of the admin API (/v1/admin); unset turns that API off. */
+  adminApiKey: string | undefined
+  /** Requests per minute allowed to one API key, and to one client IP on the API. */
+  rateLimitPerKeyPerMinute: number
+  rateLimitApiPerIpPerMinute: number
+  /** Requests per minute allowed to one client IP on the browser's /go and /cb URLs. */
+  rateLimitBrowserPerIpPerMinute: number
 }
 
 /** Raised with every invalid setting at once, so one restart can fix them all. */
@@ -94,6 +106,26 @@ const retryDelays = z
   .regex(/^\d+(\s*,\s*\d+)*$/, 'expected seconds separated by commas, such as 5,300,1800')
   .transform((value) => value.split(',').map((part) => Number(part.trim())))
 
+/** TRUST_PROXY: a number of proxy hops, on/off, or IP addresses and CIDR ranges separated by commas. */
+const trustProxySetting = z
+  .string()
+  .trim()
+  .transform((value, context): boolean | number | string[] => {
+    // Digits are a hop count, as in Express and fastify, so 1 trusts one
+    // proxy and not every X-Forwarded-For entry, which anyone can forge.
+    if (/^\d+$/.test(value)) return Number(value) === 0 ? false : Number(value)
+    const lowered = value.toLowerCase()
+    if (lowered in SWITCH_VALUES) return SWITCH_VALUES[lowered] as boolean
+    const entries = value.split(',').map((entry) => entry.trim())
+    const invalid = entries.filter((entry) => !isAddressOrRange(entry))
+    if (invalid.length === 0) return entries
+    context.addIssue({
+      code: 'custom',
+      message: `expected a number of proxy hops, on/off, or IP addresses and CIDR ranges separated by commas; not an address or range: ${invalid.join(', ')}`,
+    })
+    return z.NEVER
+  })
+
 const environmentSchema = z.object({
   DATABASE_URL: z
     .string()
@@ -120,6 +152,17 @@ const environmentSchema = z.object({
   NODE_ENV: z.string().trim().optional(),
   PUBLIC_BASE_URL_ALLOW_HTTP: switchSetting.default(false),
   SHUTDOWN_TIMEOUT_SECONDS: wholeNumber(1, 3600).default(25),
+
+  // The REST API's access and hardening.
+  TRUST_PROXY: trustProxySetting.default(false),
+  ADMIN_API_KEY: z
+    .string()
+    .trim()
+    .min(32, 'must be at least 32 characters; generate one with `openssl rand -base64 32`')
+    .optional(),
+  RATE_LIMIT_PER_KEY_PER_MINUTE: wholeNumber(1, 1_000_000).default(600),
+  RATE_LIMIT_API_PER_IP_PER_MINUTE: wholeNumber(1, 1_000_000).default(1200),
+  RATE_LIMIT_BROWSER_PER_IP_PER_MINUTE: wholeNumber(1, 1_000_000).default(300),
 })
 
 /** The names of every setting read from the environment; .env.example documents each one. */
@@ -172,6 +215,12 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
     publicBaseUrlSet: env.PUBLIC_BASE_URL !== undefined,
     publicBaseUrlAllowHttp: env.PUBLIC_BASE_URL_ALLOW_HTTP,
     shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT_SECONDS,
+
+    trustProxy: env.TRUST_PROXY,
+    adminApiKey: env.ADMIN_API_KEY,
+    rateLimitPerKeyPerMinute: env.RATE_LIMIT_PER_KEY_PER_MINUTE,
+    rateLimitApiPerIpPerMinute: env.RATE_LIMIT_API_PER_IP_PER_MINUTE,
+    rateLimitBrowserPerIpPerMinute: env.RATE_LIMIT_BROWSER_PER_IP_PER_MINUTE,
   }
 
   problems.push(...checkConsistency(settings, invalid))
@@ -232,5 +281,15 @@ function isHttpBaseUrl(value: string): boolean {
 }
 
 function isSecretSetting(name: string): boolean {
-  return name === 'ENCRYPTION_KEYS' || name === 'DATABASE_URL'
+  return name === 'ENCRYPTION_KEYS' || name === 'DATABASE_URL' || name === 'ADMIN_API_KEY'
+}
+
+/** True for an IP address, or a CIDR range such as 10.0.0.0/8 or fd00::/8. */
+function isAddressOrRange(value: string): boolean {
+  const [address = '', prefix, ...rest] = value.split('/')
+  const family = isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  if (prefix === undefined) return true
+  const bits = Number(prefix)
+  return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128)
 }

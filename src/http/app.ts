@@ -2,8 +2,8 @@
 // LMS's REST API, the student's browser, the simulator). Routes translate
 // between HTTP and the session use cases and hold no rules of their own.
 
-import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
+import accepts from '@fastify/accepts'
 import formbody from '@fastify/formbody'
 import helmet from '@fastify/helmet'
 import fastifyStatic from '@fastify/static'
@@ -19,11 +19,25 @@ import {
 import { AccessLogController, instrumentHttp } from '../observability/http-instrumentation.ts'
 import { simulatorPlugin } from '../simulator/plugin.ts'
 import { apiErrorHandler } from './api-error-handler.ts'
-import { authenticateApiKey } from './authenticate.ts'
+import { acceptJsonBodies, rejectNulInUrl } from './api-input.ts'
+import { authenticateAdmin, authenticateApiKey } from './authenticate.ts'
 import { registerOpenApi } from './openapi.ts'
 import { sendProblem } from './problem.ts'
+import {
+  byBearerToken,
+  byClientIp,
+  RateLimitedError,
+  rateLimitedPage,
+  rateLimitHook,
+  registerRateLimit,
+} from './rate-limits.ts'
 import { renderMessagePage } from './render-page.ts'
 import { senceErrorRoutes } from './routes/api/sence-errors.ts'
+import { requestIdGenerator } from './request-id.ts'
+import { adminApiKeyRoutes } from './routes/api/admin-api-keys.ts'
+import { adminOtecRoutes } from './routes/api/admin-otecs.ts'
+import { attendanceRoutes } from './routes/api/attendance.ts'
+import { sessionListRoutes } from './routes/api/session-list.ts'
 import { sessionRoutes } from './routes/api/sessions.ts'
 import { webhookDeliveryRoutes } from './routes/api/webhook-deliveries.ts'
 import { webhookEndpointRoutes } from './routes/api/webhook-endpoints.ts'
@@ -32,7 +46,20 @@ import { launchRoutes } from './routes/browser/launch.ts'
 import { demoRoutes } from './routes/demo.ts'
 import { healthRoutes } from './routes/health.ts'
 import { baseDirectives } from './security-headers.ts'
+import type { Settings } from '../config/settings.ts'
 import type { GatewayServices } from './services.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route of the app, HEAD routes included, for checks such as the OpenAPI test's. */
+    registeredRoutes: readonly RegisteredRoute[]
+  }
+}
+
+export interface RegisteredRoute {
+  method: string
+  url: string
+}
 
 const TEMPLATES_DIR = fileURLToPath(new URL('../pages/templates/', import.meta.url))
 const STATIC_DIR = fileURLToPath(new URL('../pages/static/', import.meta.url))
@@ -43,15 +70,30 @@ const API_BODY_LIMIT_BYTES = 64 * 1024
 const CALLBACK_BODY_LIMIT_BYTES = 16 * 1024
 
 export async function buildApp(services: GatewayServices): Promise<FastifyInstance> {
+  const { settings } = services
   const app = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
-    genReqId: () => randomUUID(),
+    trustProxy: trustProxyOption(settings.trustProxy),
+    // Taken from X-Request-Id only behind a trusted proxy; see request-id.ts.
+    requestIdHeader: false,
+    genReqId: requestIdGenerator(settings.trustProxy !== false),
     bodyLimit: API_BODY_LIMIT_BYTES,
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     return503OnClosing: true,
     logController: new AccessLogController(),
+    // A malformed URL or an overlong path segment, found before any route or hook runs.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id)
+      request.log.info({ err: error }, 'unreadable URL')
+      return sendProblem(reply, 'invalid-request', `The URL cannot be read (${error.code}).`)
+    },
   })
+  const routes: RegisteredRoute[] = []
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url })
+  })
+  app.decorate('registeredRoutes', routes)
   instrumentHttp(app)
 
   await app.register(helmet, {
@@ -63,7 +105,9 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
   })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
-  await registerOpenApi(app, services.settings.publicBaseUrl)
+  await registerRateLimit(app)
+  await app.register(accepts)
+  await registerOpenApi(app, settings.publicBaseUrl)
   await app.register(view, { engine: { eta: new Eta() }, root: TEMPLATES_DIR })
   await app.register(fastifyStatic, {
     root: STATIC_DIR,
@@ -79,18 +123,46 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
   })
 
   await app.register(async (api) => {
+    acceptJsonBodies(api)
     api.setErrorHandler(apiErrorHandler)
-    api.addHook('preHandler', authenticateApiKey(services.db.prisma))
-    await sessionRoutes(api, services)
-    await senceErrorRoutes(api)
-    await webhookEndpointRoutes(api, services)
-    await webhookDeliveryRoutes(api, services)
+    api.addHook('onRequest', rejectNulInUrl)
+    api.addHook(
+      'onRequest',
+      rateLimitHook(api, [
+        byClientIp(settings.rateLimitApiPerIpPerMinute),
+        byBearerToken(settings.rateLimitPerKeyPerMinute),
+      ]),
+    )
+
+    await api.register(async (otecApi) => {
+      otecApi.addHook('onRequest', authenticateApiKey(services.db.prisma, settings.adminApiKey))
+      await sessionRoutes(otecApi, services)
+      await sessionListRoutes(otecApi, services)
+      await attendanceRoutes(otecApi, services)
+      await senceErrorRoutes(otecApi)
+      await webhookEndpointRoutes(otecApi, services)
+      await webhookDeliveryRoutes(otecApi, services)
+    })
+    await api.register(async (adminApi) => {
+      adminApi.addHook('onRequest', authenticateAdmin(settings.adminApiKey))
+      await adminOtecRoutes(adminApi, services)
+      await adminApiKeyRoutes(adminApi, services)
+    })
   })
 
   await app.register(async (browser) => {
     browser.removeAllContentTypeParsers()
     await browser.register(formbody, { bodyLimit: CALLBACK_BODY_LIMIT_BYTES })
+    browser.addHook(
+      'onRequest',
+      rateLimitHook(browser, [byClientIp(settings.rateLimitBrowserPerIpPerMinute)]),
+    )
+    // NUL characters and other odd values in a callback are cleaned and stored
+    // with the rejected or accepted event (src/sessions/session-events.ts),
+    // so that every request leaves a record; they are not refused here.
     browser.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error instanceof RateLimitedError)
+        return renderMessagePage(reply, rateLimitedPage(error.retryAfterSeconds))
       const status = error.statusCode ?? 500
       if (status >= 400 && status < 500) {
         request.log.info({ err: error }, 'unreadable browser request')
@@ -103,10 +175,10 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
     await callbackRoutes(browser, services)
   })
 
-  if (services.settings.simulator) {
+  if (settings.simulator) {
     await app.register(simulatorPlugin, {
       prefix: '/simulator',
-      autoApprove: services.settings.simulatorAutoApprove,
+      autoApprove: settings.simulatorAutoApprove,
     })
   }
 
@@ -117,4 +189,10 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
 
   await healthRoutes(app, services)
   return app
+}
+
+/** Fastify's trustProxy, with a hop count written as the function fastify makes of one. */
+function trustProxyOption(setting: Settings['trustProxy']) {
+  if (typeof setting !== 'number') return setting
+  return (_address: string, hop: number) => hop < setting
 }

@@ -25,10 +25,12 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right)
 }
 
+/** The prefix of an API key, by the SENCE environment of its OTEC: a leaked key tells which it is. */
+export const API_KEY_PREFIXES = { test: 'sk_test_', production: 'sk_live_' } as const
+
 /** An API key: a prefix that tells its environment, then 192 random bits in base64url. */
 export function generateApiKey(environment: 'test' | 'production'): string {
-  const prefix = environment === 'production' ? 'sk_live_' : 'sk_test_'
-  return prefix + randomBytes(24).toString('base64url')
+  return API_KEY_PREFIXES[environment] + randomBytes(24).toString('base64url')
 }
 
 /** The part of an API key shown in listings: its prefix and the first four random characters. */

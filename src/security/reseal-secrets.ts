@@ -1,82 +1,81 @@
+// Re-sealing of every stored secret with the current encryption key, the
+// last step of a rotation of ENCRYPTION_KEYS: put the new key first, keep
+// the old ones after it, restart, run this, then drop the old keys.
+
 import type { PrismaClient } from '../persistence/database.ts'
 import type { SecretBox } from './secret-box.ts'
 
-export interface ResealReport {
-  /** Sealed values found, by the id of the key that sealed them, before any change. */
-  byKeyId: Record<string, number>
-  /** Values sealed anew with the current key (0 on a dry run). */
+/**
+ * Every column that contains a value sealed by SecretBox. A new sealed column
+ * must be listed here, or a rotation would leave it under the old key.
+ */
+export const SEALED_COLUMNS = [
+  { table: 'Otec', column: 'senceTokenSealed' },
+  { table: 'WebhookEndpoint', column: 'secretSealed' },
+  { table: 'WebhookEndpoint', column: 'previousSecretSealed' },
+  { table: 'IdempotencyKey', column: 'responseSealed' },
+] as const
+
+export interface ResealedColumn {
+  table: string
+  column: string
+  /** Values sealed with an older key, re-sealed with the current one (or that would be, in a dry run). */
   resealed: number
+  /** Ids of rows whose value could not be opened: their key is missing from ENCRYPTION_KEYS, or the value is damaged. */
+  failedIds: string[]
 }
 
-interface SealedColumn {
-  read(): Promise<{ id: string; sealed: string | null }[]>
-  /** Replaces the value only if it is still `from`, so that a concurrent change wins. */
-  replace(id: string, from: string, to: string): Promise<void>
-}
+const BATCH_SIZE = 200
 
 /**
- * Seals every stored secret (SENCE Tokens, webhook secrets) with the current
- * key of ENCRYPTION_KEYS, so that the other keys can then be removed. Values
- * already under the current key are left as they are; a dry run only counts.
+ * Re-seals, column by column, every value not sealed with the current key.
+ * Each row is updated only if its value is still the one read, so a value
+ * changed meanwhile (a new Token) is left as it is. Rows that cannot be
+ * opened are reported and skipped.
  */
 export async function resealSecrets(
   prisma: PrismaClient,
   secrets: SecretBox,
-  options: { dryRun: boolean },
-): Promise<ResealReport> {
-  const report: ResealReport = { byKeyId: {}, resealed: 0 }
-  for (const column of sealedColumns(prisma)) {
-    for (const row of await column.read()) {
-      if (row.sealed === null) continue
-      const keyId = secrets.keyIdOf(row.sealed)
-      report.byKeyId[keyId] = (report.byKeyId[keyId] ?? 0) + 1
-      if (keyId === secrets.currentKeyId || options.dryRun) continue
-      await column.replace(row.id, row.sealed, secrets.seal(secrets.open(row.sealed)))
-      report.resealed += 1
-    }
-  }
-  return report
-}
+  options: { dryRun?: boolean } = {},
+): Promise<ResealedColumn[]> {
+  const currentPrefix = `v1:${secrets.currentKeyId}:`
+  const results: ResealedColumn[] = []
 
-function sealedColumns(prisma: PrismaClient): SealedColumn[] {
-  return [
-    {
-      read: async () =>
-        (await prisma.otec.findMany({ select: { id: true, senceTokenSealed: true } })).map(
-          (row) => ({ id: row.id, sealed: row.senceTokenSealed }),
-        ),
-      replace: async (id, from, to) => {
-        await prisma.otec.updateMany({
-          where: { id, senceTokenSealed: from },
-          data: { senceTokenSealed: to },
-        })
-      },
-    },
-    {
-      read: async () =>
-        (await prisma.webhookEndpoint.findMany({ select: { id: true, secretSealed: true } })).map(
-          (row) => ({ id: row.id, sealed: row.secretSealed }),
-        ),
-      replace: async (id, from, to) => {
-        await prisma.webhookEndpoint.updateMany({
-          where: { id, secretSealed: from },
-          data: { secretSealed: to },
-        })
-      },
-    },
-    {
-      read: async () =>
-        (
-          await prisma.webhookEndpoint.findMany({
-            select: { id: true, previousSecretSealed: true },
-          })
-        ).map((row) => ({ id: row.id, sealed: row.previousSecretSealed })),
-      replace: async (id, from, to) => {
-        await prisma.webhookEndpoint.updateMany({
-          where: { id, previousSecretSealed: from },
-          data: { previousSecretSealed: to },
-        })
-      },
-    },
-  ]
+  for (const { table, column } of SEALED_COLUMNS) {
+    const result: ResealedColumn = { table, column, resealed: 0, failedIds: [] }
+    let lastId = '00000000-0000-0000-0000-000000000000'
+    for (;;) {
+      // Table and column names come from SEALED_COLUMNS above, never from input.
+      const rows = await prisma.$queryRawUnsafe<{ id: string; sealed: string }[]>(
+        `SELECT id::text AS id, "${column}" AS sealed FROM "${table}"
+         WHERE "${column}" IS NOT NULL AND left("${column}", length($1)) <> $1 AND id > $2::uuid
+         ORDER BY id LIMIT ${BATCH_SIZE}`,
+        currentPrefix,
+        lastId,
+      )
+      for (const row of rows) {
+        let resealed: string
+        try {
+          resealed = secrets.seal(secrets.open(row.sealed))
+        } catch {
+          result.failedIds.push(row.id)
+          continue
+        }
+        if (options.dryRun === true) {
+          result.resealed += 1
+          continue
+        }
+        result.resealed += await prisma.$executeRawUnsafe(
+          `UPDATE "${table}" SET "${column}" = $1 WHERE id = $2::uuid AND "${column}" = $3`,
+          resealed,
+          row.id,
+          row.sealed,
+        )
+      }
+      if (rows.length < BATCH_SIZE) break
+      lastId = (rows.at(-1) as { id: string }).id
+    }
+    results.push(result)
+  }
+  return results
 }

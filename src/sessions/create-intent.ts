@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { PrismaClient } from '../persistence/database.ts'
 import type { Otec, Session } from '../persistence/generated/client.ts'
+import { returnUrlPolicyErrors } from '../otecs/return-url-policy.ts'
 import { generateTicket, sha256Hex } from '../security/random-tokens.ts'
 import { type FieldError, validateLoginIntent } from './validate-intent.ts'
 
@@ -34,7 +35,11 @@ export async function createLoginIntent(
     },
     settings.publicBaseUrl,
   )
-  if (!validation.ok) return validation
+  const returnUrl = (body as { returnUrl?: unknown } | null)?.returnUrl
+  const earlier = validation.ok ? [] : validation.errors
+  const policyErrors = returnUrlPolicyErrors(returnUrl, otec, earlier)
+  if (!validation.ok || policyErrors.length > 0)
+    return { ok: false, errors: [...earlier, ...policyErrors] }
   const intent = validation.value
 
   const sessionId = randomUUID()

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { PrismaClient } from '../persistence/database.ts'
 import { countSessionTransition } from '../observability/metrics.ts'
 import type { Otec, Session } from '../persistence/generated/client.ts'
+import { returnUrlPolicyErrors } from '../otecs/return-url-policy.ts'
 import { generateTicket, sha256Hex } from '../security/random-tokens.ts'
 import type { IntentSettings } from './create-intent.ts'
 import { CLOSABLE_STATUSES } from './session-status.ts'
@@ -50,8 +51,10 @@ export async function requestClose(
       errors.push({ field: '', senceCode: null, detail: 'El cuerpo debe ser un objeto JSON.' })
     } else {
       errors.push(...shapeErrors(closeBodySchema, body, {}))
-      if (typeof body['returnUrl'] === 'string')
+      if (typeof body['returnUrl'] === 'string') {
         returnUrl = checkReturnUrl(body['returnUrl'], errors) ?? returnUrl
+        errors.push(...returnUrlPolicyErrors(body['returnUrl'], otec, errors))
+      }
     }
   }
   if (CLOSABLE_STATUSES.includes(session.status))

@@ -145,6 +145,21 @@ t.test('sessions are scoped to their OTEC', async (t) => {
     t.equal(response.statusCode, 404, url)
     t.equal(response.json().type, 'urn:sence-gateway:problem:not-found', url)
   }
+
+  const foreignClose = await gateway.app.inject({
+    method: 'POST',
+    url: `/v1/sessions/${created.body['id']}/close`,
+    headers: { authorization: `Bearer ${other.apiKey}` },
+  })
+  t.equal(foreignClose.statusCode, 404, 'another OTEC cannot close it')
+  const missingClose = await gateway.app.inject({
+    method: 'POST',
+    url: '/v1/sessions/00000000-0000-4000-8000-000000000000/close',
+    headers: { authorization: `Bearer ${other.apiKey}` },
+  })
+  t.equal(missingClose.statusCode, 404)
+  t.equal(foreignClose.json().type, missingClose.json().type, 'same type as a missing session')
+  t.equal(foreignClose.json().title, missingClose.json().title, 'same title as a missing session')
 })
 
 t.test('close of a pending session is 409', async (t) => {
@@ -158,4 +173,34 @@ t.test('close of a pending session is 409', async (t) => {
   t.equal(response.statusCode, 409)
   t.equal(response.json().type, 'urn:sence-gateway:problem:invalid-state')
   t.equal(response.json().sessionStatus, 'pending')
+})
+
+t.test('API settings', async (t) => {
+  const { loadSettings, SettingsError } = await import('../../src/config/settings.ts')
+  const base = {
+    DATABASE_URL: 'postgresql://localhost/x',
+    ENCRYPTION_KEYS: 'k:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=',
+  }
+  t.equal(loadSettings(base).trustProxy, false)
+  t.equal(loadSettings({ ...base, TRUST_PROXY: '1' }).trustProxy, 1, 'digits are a hop count')
+  t.equal(loadSettings({ ...base, TRUST_PROXY: '0' }).trustProxy, false)
+  t.equal(loadSettings({ ...base, TRUST_PROXY: 'on' }).trustProxy, true)
+  t.same(loadSettings({ ...base, TRUST_PROXY: '10.0.0.0/8, ::1' }).trustProxy, [
+    '10.0.0.0/8',
+    '::1',
+  ])
+  t.equal(loadSettings(base).rateLimitPerKeyPerMinute, 600)
+
+  const error = (() => {
+    try {
+      loadSettings({ ...base, TRUST_PROXY: '10.0.0.0/33', ADMIN_API_KEY: 'short-secret' })
+    } catch (caught) {
+      return caught as InstanceType<typeof SettingsError>
+    }
+    throw new Error('expected a SettingsError')
+  })()
+  t.equal(error.problems.length, 2)
+  t.match(error.problems.join('\n'), /TRUST_PROXY: .*not an address or range: 10\.0\.0\.0\/33/)
+  t.match(error.problems.join('\n'), /ADMIN_API_KEY: must be at least 32 characters/)
+  t.notMatch(error.message, 'short-secret', 'the admin key is not echoed')
 })

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { problemResponses } from '../../schemas/problem.ts'
 import {
   ANEXO_2_CODES,
   describeSenceError,
@@ -50,7 +51,7 @@ export async function senceErrorRoutes(instance: FastifyInstance): Promise<void>
       schema: {
         tags: ['sence-errors'],
         summary: 'List every code of SENCE’s error table',
-        response: { 200: z.object({ data: z.array(senceErrorSchema) }) },
+        response: { 200: z.object({ data: z.array(senceErrorSchema) }), ...problemResponses() },
       },
     },
     async () => ({
@@ -68,7 +69,7 @@ export async function senceErrorRoutes(instance: FastifyInstance): Promise<void>
           'A code that Anexo 2 does not list gets a generic explanation with `known: false`, not a 404, ' +
           'because SENCE may send codes its manual does not describe.',
         params: codeParams,
-        response: { 200: senceErrorSchema },
+        response: { 200: senceErrorSchema, ...problemResponses() },
       },
     },
     async (request) => toView(describeSenceError(request.params.code)),

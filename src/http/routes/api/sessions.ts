@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { createLoginIntent } from '../../../sessions/create-intent.ts'
@@ -6,10 +6,26 @@ import { closeBodySchema, requestClose } from '../../../sessions/request-close.t
 import { isUuid } from '../../../sessions/session-id.ts'
 import { toSessionView } from '../../../sessions/session-view.ts'
 import { loginIntentBodySchema } from '../../../sessions/validate-intent.ts'
+import { type ApiResult, problemResult, sendResult } from '../../api-result.ts'
+import { runIdempotently } from '../../idempotency.ts'
+import { problemResponses } from '../../schemas/problem.ts'
+import {
+  closingSessionSchema,
+  createdSessionSchema,
+  sessionParamsSchema,
+  sessionWithEventsSchema,
+} from '../../schemas/session.ts'
 import type { GatewayServices } from '../../services.ts'
-import { sendProblem } from '../../problem.ts'
 
-const sessionParams = z.object({ id: z.string().describe('The session id (a UUID).') })
+// Loose: fastify replaces request.headers with the parsed value, which must keep every other header.
+const idempotencyHeaders = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .optional()
+    .describe(
+      'Makes a retry return the first response instead of acting twice, for 24 hours. One value per operation, such as a UUID in double quotes: "8e03978e-40d5-43e8-bc93-6894a57f9324".',
+    ),
+})
 
 /** POST /v1/sessions, POST /v1/sessions/{id}/close and GET /v1/sessions/{id}. */
 export async function sessionRoutes(
@@ -18,6 +34,7 @@ export async function sessionRoutes(
 ): Promise<void> {
   const app = instance.withTypeProvider<ZodTypeProvider>()
   const { prisma } = services.db
+  const store = { prisma, secrets: services.secrets }
   const intentSettings = {
     publicBaseUrl: services.settings.publicBaseUrl,
     pendingTtlSeconds: services.settings.pendingTtlSeconds,
@@ -26,27 +43,47 @@ export async function sessionRoutes(
   app.post(
     '/v1/sessions',
     {
-      schema: { tags: ['sessions'], summary: 'Create a login intent', body: loginIntentBodySchema },
+      schema: {
+        tags: ['sessions'],
+        summary: 'Create a login intent',
+        description:
+          'Checks every field against SENCE’s rules and the OTEC’s return origins, then stores a pending session. Send the student’s browser to `startUrl`.',
+        headers: idempotencyHeaders,
+        body: loginIntentBodySchema,
+        response: {
+          201: createdSessionSchema,
+          ...problemResponses(
+            'invalid-idempotency-key',
+            'idempotency-key-in-use',
+            'validation-error',
+            'idempotency-key-reused',
+            'payload-too-large',
+            'unsupported-media-type',
+          ),
+        },
+      },
       // The body is checked by validateLoginIntent, which reports every broken
       // rule with SENCE's code in a 422; the schema documents its shape.
       attachValidation: true,
     },
     async (request, reply) => {
-      const senceToken = services.secrets.open(request.otec.senceTokenSealed)
-      const created = await createLoginIntent(
-        prisma,
-        intentSettings,
-        request.otec,
-        senceToken,
-        request.body,
-      )
-      if (!created.ok) {
-        return sendProblem(reply, 'validation-error', describeErrors(created.errors.length), {
-          errors: created.errors,
-        })
-      }
-      request.log.info({ sessionId: created.session.id }, 'login intent created')
-      return reply.code(201).send({ ...toSessionView(created.session), startUrl: created.startUrl })
+      const result = await runIdempotently(store, request, async () => {
+        const senceToken = services.secrets.open(request.otec.senceTokenSealed)
+        const created = await createLoginIntent(
+          prisma,
+          intentSettings,
+          request.otec,
+          senceToken,
+          request.body,
+        )
+        if (!created.ok) return validationProblem(request, created.errors)
+        request.log.info({ sessionId: created.session.id }, 'login intent created')
+        return {
+          statusCode: 201,
+          body: { ...toSessionView(created.session), startUrl: created.startUrl },
+        }
+      })
+      return sendResult(reply, result)
     },
   )
 
@@ -56,41 +93,57 @@ export async function sessionRoutes(
       schema: {
         tags: ['sessions'],
         summary: 'Create a logout intent',
-        params: sessionParams,
+        description:
+          'For a started session, or one whose close failed or was abandoned. Send the student’s browser to `closeUrl`.',
+        headers: idempotencyHeaders,
+        params: sessionParamsSchema,
         body: closeBodySchema.optional(),
+        response: {
+          200: closingSessionSchema,
+          ...problemResponses(
+            'invalid-idempotency-key',
+            'not-found',
+            'invalid-state',
+            'idempotency-key-in-use',
+            'validation-error',
+            'idempotency-key-reused',
+          ),
+        },
       },
       attachValidation: true,
     },
     async (request, reply) => {
-      const closing = await requestClose(
-        prisma,
-        intentSettings,
-        request.otec,
-        services.secrets.open(request.otec.senceTokenSealed),
-        request.params.id,
-        request.body,
-      )
-      if (closing.ok) {
-        request.log.info({ sessionId: closing.session.id }, 'logout intent created')
-        return reply
-          .code(200)
-          .send({ ...toSessionView(closing.session), closeUrl: closing.closeUrl })
-      }
-      switch (closing.reason) {
-        case 'not_found':
-          return sessionNotFound(reply, request.params.id)
-        case 'invalid':
-          return sendProblem(reply, 'validation-error', describeErrors(closing.errors.length), {
-            errors: closing.errors,
-          })
-        case 'not_closable':
-          return sendProblem(
-            reply,
-            'invalid-state',
-            `Session ${closing.session.id} is ${closing.session.status}; only a started session, or one whose close failed or was abandoned, can be closed.`,
-            { sessionStatus: closing.session.status },
-          )
-      }
+      const result = await runIdempotently(store, request, async (): Promise<ApiResult> => {
+        const closing = await requestClose(
+          prisma,
+          intentSettings,
+          request.otec,
+          services.secrets.open(request.otec.senceTokenSealed),
+          request.params.id,
+          request.body,
+        )
+        if (closing.ok) {
+          request.log.info({ sessionId: closing.session.id }, 'logout intent created')
+          return {
+            statusCode: 200,
+            body: { ...toSessionView(closing.session), closeUrl: closing.closeUrl },
+          }
+        }
+        switch (closing.reason) {
+          case 'not_found':
+            return sessionNotFound(request, request.params.id)
+          case 'invalid':
+            return validationProblem(request, closing.errors)
+          case 'not_closable':
+            return problemResult(
+              request,
+              'invalid-state',
+              `Session ${closing.session.id} is ${closing.session.status}; only a started session, or one whose close failed or was abandoned, can be closed.`,
+              { sessionStatus: closing.session.status },
+            )
+        }
+      })
+      return sendResult(reply, result)
     },
   )
 
@@ -100,16 +153,18 @@ export async function sessionRoutes(
       schema: {
         tags: ['sessions'],
         summary: 'Read a session with its events',
-        params: sessionParams,
+        params: sessionParamsSchema,
+        response: { 200: sessionWithEventsSchema, ...problemResponses('not-found') },
       },
     },
     async (request, reply) => {
-      if (!isUuid(request.params.id)) return sessionNotFound(reply, request.params.id)
+      if (!isUuid(request.params.id))
+        return sendResult(reply, sessionNotFound(request, request.params.id))
       const session = await prisma.session.findFirst({
         where: { id: request.params.id, otecId: request.otec.id },
         include: { events: { orderBy: { createdAt: 'asc' } } },
       })
-      if (session === null) return sessionNotFound(reply, request.params.id)
+      if (session === null) return sendResult(reply, sessionNotFound(request, request.params.id))
       const events = session.events.map((event) => ({
         id: event.id,
         type: event.type,
@@ -122,12 +177,18 @@ export async function sessionRoutes(
   )
 }
 
-function sessionNotFound(reply: Parameters<typeof sendProblem>[0], id: string) {
-  return sendProblem(reply, 'not-found', `No session ${id} for this API key's OTEC.`)
+// An id of another OTEC gets the same answer as an id that does not exist.
+function sessionNotFound(request: FastifyRequest, id: string): ApiResult {
+  return problemResult(request, 'not-found', `No session ${id} for this API key’s OTEC.`)
 }
 
-function describeErrors(count: number): string {
-  return count === 1
-    ? '1 field breaks a rule; see errors.'
-    : `${count} fields break rules; see errors.`
+function validationProblem(
+  request: FastifyRequest,
+  errors: { field: string; senceCode: number | null; detail: string }[],
+): ApiResult {
+  const detail =
+    errors.length === 1
+      ? '1 field breaks a rule; see errors.'
+      : `${errors.length} fields break rules; see errors.`
+  return problemResult(request, 'validation-error', detail, { errors })
 }

@@ -12,6 +12,12 @@ import {
 import { webhookBody } from '../../../webhooks/webhook-body.ts'
 import { toAttemptView, toDeliveryView } from '../../../webhooks/views.ts'
 import { sendProblem } from '../../problem.ts'
+import { problemResponses } from '../../schemas/problem.ts'
+import {
+  sessionWebhookEventsSchema,
+  webhookDeliveryDetailSchema,
+  webhookDeliverySchema,
+} from '../../schemas/webhook.ts'
 import type { GatewayServices } from '../../services.ts'
 
 const MAX_PAGE_SIZE = 100
@@ -45,7 +51,20 @@ export async function webhookDeliveryRoutes(
 
   app.get(
     '/v1/webhook-deliveries',
-    { schema: { tags, summary: 'List webhook deliveries, newest first', querystring: listQuery } },
+    {
+      schema: {
+        tags,
+        summary: 'List webhook deliveries, newest first',
+        querystring: listQuery,
+        response: {
+          200: z.object({
+            deliveries: z.array(webhookDeliverySchema),
+            nextCursor: z.string().nullable(),
+          }),
+          ...problemResponses(),
+        },
+      },
+    },
     async (request, reply) => {
       const { cursor, limit, from, to, ...filters } = request.query
       try {
@@ -70,7 +89,14 @@ export async function webhookDeliveryRoutes(
 
   app.get(
     '/v1/webhook-deliveries/:id',
-    { schema: { tags, summary: 'Read a delivery with its attempts', params: idParams } },
+    {
+      schema: {
+        tags,
+        summary: 'Read a delivery with its attempts',
+        params: idParams,
+        response: { 200: webhookDeliveryDetailSchema, ...problemResponses('not-found') },
+      },
+    },
     async (request, reply) => {
       const delivery = await getDelivery(prisma, request.otec.id, request.params.id)
       if (delivery === null) return deliveryNotFound(reply, request.params.id)
@@ -90,6 +116,10 @@ export async function webhookDeliveryRoutes(
         tags,
         summary: 'Send a succeeded or failed delivery again, with the same webhook-id',
         params: idParams,
+        response: {
+          202: webhookDeliverySchema,
+          ...problemResponses('not-found', 'webhook-conflict'),
+        },
       },
     },
     async (request, reply) => {
@@ -124,6 +154,7 @@ export async function webhookDeliveryRoutes(
         tags: ['sessions', 'webhooks'],
         summary: "A session's webhook events with the state of their deliveries",
         params: idParams,
+        response: { 200: sessionWebhookEventsSchema, ...problemResponses('not-found') },
       },
     },
     async (request, reply) => {

@@ -14,6 +14,8 @@ import {
 import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/record-event.ts'
 import { toEndpointView } from '../../../webhooks/views.ts'
 import { sendProblem } from '../../problem.ts'
+import { problemResponses } from '../../schemas/problem.ts'
+import { webhookEndpointSchema, webhookEndpointWithSecretSchema } from '../../schemas/webhook.ts'
 import type { GatewayServices } from '../../services.ts'
 
 const endpointParams = z.object({ id: z.string().describe('The webhook endpoint id (a UUID).') })
@@ -60,7 +62,17 @@ export async function webhookEndpointRoutes(
 
   app.post(
     '/v1/webhook-endpoints',
-    { schema: { tags, summary: 'Register a webhook endpoint', body: createBody } },
+    {
+      schema: {
+        tags,
+        summary: 'Register a webhook endpoint',
+        body: createBody,
+        response: {
+          201: webhookEndpointWithSecretSchema,
+          ...problemResponses('validation-error', 'webhook-conflict'),
+        },
+      },
+    },
     async (request, reply) => {
       const created = await createEndpoint(prisma, secrets, settings, request.otec.id, request.body)
       if (!created.ok) return sendEndpointFailure(reply, created, '')
@@ -72,7 +84,16 @@ export async function webhookEndpointRoutes(
 
   app.get(
     '/v1/webhook-endpoints',
-    { schema: { tags, summary: 'List webhook endpoints' } },
+    {
+      schema: {
+        tags,
+        summary: 'List webhook endpoints',
+        response: {
+          200: z.object({ endpoints: z.array(webhookEndpointSchema) }),
+          ...problemResponses(),
+        },
+      },
+    },
     async (request) => ({
       endpoints: (await listEndpoints(prisma, request.otec.id)).map(toEndpointView),
     }),
@@ -80,7 +101,14 @@ export async function webhookEndpointRoutes(
 
   app.get(
     '/v1/webhook-endpoints/:id',
-    { schema: { tags, summary: 'Read a webhook endpoint', params: endpointParams } },
+    {
+      schema: {
+        tags,
+        summary: 'Read a webhook endpoint',
+        params: endpointParams,
+        response: { 200: webhookEndpointSchema, ...problemResponses('not-found') },
+      },
+    },
     async (request, reply) => {
       const endpoint = await findEndpoint(prisma, request.otec.id, request.params.id)
       if (endpoint === null) return endpointNotFound(reply, request.params.id)
@@ -96,6 +124,10 @@ export async function webhookEndpointRoutes(
         summary: 'Change, disable or enable a webhook endpoint',
         params: endpointParams,
         body: updateBody,
+        response: {
+          200: webhookEndpointSchema,
+          ...problemResponses('not-found', 'validation-error', 'webhook-conflict'),
+        },
       },
     },
     async (request, reply) => {
@@ -123,6 +155,10 @@ export async function webhookEndpointRoutes(
         summary: 'Give a webhook endpoint a new secret',
         params: endpointParams,
         body: rotateBody.optional(),
+        response: {
+          200: webhookEndpointWithSecretSchema,
+          ...problemResponses('not-found', 'validation-error', 'webhook-conflict'),
+        },
       },
     },
     async (request, reply) => {
@@ -142,7 +178,15 @@ export async function webhookEndpointRoutes(
   app.post(
     '/v1/webhook-endpoints/:id/test',
     {
-      schema: { tags, summary: 'Send a webhook.test event to an endpoint', params: endpointParams },
+      schema: {
+        tags,
+        summary: 'Send a webhook.test event to an endpoint',
+        params: endpointParams,
+        response: {
+          202: z.object({ webhookId: z.string(), deliveryId: z.string() }),
+          ...problemResponses('not-found', 'webhook-conflict'),
+        },
+      },
     },
     async (request, reply) => {
       const sent = await sendTestEvent(prisma, request.otec.id, request.params.id)
