@@ -1,0 +1,123 @@
+// Summarises a V8 CPU profile written by `node --cpu-prof`: the functions
+// with the most self time, and self time by package, so that a profile can
+// be read without a browser's devtools.
+//
+//   node bench/profile-summary.ts FILE.cpuprofile [TOP]
+
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+interface ProfileNode {
+  id: number
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }
+  hitCount?: number
+  children?: number[]
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[]
+  startTime: number
+  endTime: number
+  samples: number[]
+  timeDeltas: number[]
+}
+
+export interface SelfTime {
+  name: string
+  ms: number
+  percent: number
+}
+
+export interface ProfileSummary {
+  totalMs: number
+  /** Share of the samples in which the process was idle (waiting for I/O). */
+  idlePercent: number
+  functions: SelfTime[]
+  packages: SelfTime[]
+}
+
+export function summariseProfile(path: string, top = 25): ProfileSummary {
+  const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]))
+
+  // Each sample names the node that was running; the next time delta is how long it ran.
+  const selfMs = new Map<number, number>()
+  profile.samples.forEach((nodeId, index) => {
+    const delta = (profile.timeDeltas[index + 1] ?? 0) / 1000
+    selfMs.set(nodeId, (selfMs.get(nodeId) ?? 0) + delta)
+  })
+  const totalMs = [...selfMs.values()].reduce((sum, ms) => sum + ms, 0)
+
+  const byFunction = new Map<string, number>()
+  const byPackage = new Map<string, number>()
+  let idleMs = 0
+  for (const [nodeId, ms] of selfMs) {
+    const frame = nodes.get(nodeId)?.callFrame
+    if (frame === undefined) continue
+    if (frame.functionName === '(idle)') idleMs += ms
+    const name = `${frame.functionName || '(anonymous)'} ${shortUrl(frame.url)}${frame.url === '' ? '' : `:${frame.lineNumber + 1}`}`
+    byFunction.set(name, (byFunction.get(name) ?? 0) + ms)
+    const owner = packageOf(frame.url, frame.functionName)
+    byPackage.set(owner, (byPackage.get(owner) ?? 0) + ms)
+  }
+
+  const ranked = (entries: Map<string, number>) =>
+    [...entries]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, ms]) => ({
+        name,
+        ms: Math.round(ms),
+        percent: Math.round((ms / totalMs) * 1000) / 10,
+      }))
+  return {
+    totalMs: Math.round(totalMs),
+    idlePercent: Math.round((idleMs / totalMs) * 1000) / 10,
+    functions: ranked(byFunction),
+    packages: ranked(byPackage),
+  }
+}
+
+/** Names the package or part of the project a frame belongs to. */
+function packageOf(url: string, functionName: string): string {
+  if (url === '') return functionName.startsWith('(') ? functionName : '(native)'
+  if (url.startsWith('node:')) return 'node: (built-in modules)'
+  const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)
+  if (inModules?.[1] !== undefined) return inModules[1]
+  const inProject = /\/(src\/[^/]+|bin)\//.exec(url)
+  return inProject?.[1] ?? url
+}
+
+function shortUrl(url: string): string {
+  return url
+    .replace(/^file:\/\/.*?\/node_modules\//, '')
+    .replace(/^file:\/\/.*?\/(src|bin)\//, '$1/')
+}
+
+export function formatSummary(summary: ProfileSummary): string {
+  const lines = [
+    `${summary.totalMs} ms sampled, ${summary.idlePercent}% idle`,
+    '',
+    'self time by function:',
+    ...summary.functions.map(
+      (entry) =>
+        `  ${String(entry.ms).padStart(7)} ms ${String(entry.percent).padStart(5)}%  ${entry.name}`,
+    ),
+    '',
+    'self time by package:',
+    ...summary.packages.map(
+      (entry) =>
+        `  ${String(entry.ms).padStart(7)} ms ${String(entry.percent).padStart(5)}%  ${entry.name}`,
+    ),
+  ]
+  return lines.join('\n')
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [file, top] = process.argv.slice(2)
+  if (file === undefined) {
+    console.error('usage: node bench/profile-summary.ts FILE.cpuprofile [TOP]')
+    process.exit(2)
+  }
+  console.log(formatSummary(summariseProfile(file, top === undefined ? 25 : Number(top))))
+}
