@@ -73,6 +73,42 @@ export function measureCreate(
   })
 }
 
+/** Creates `count` login intents through the API, unmeasured, and returns them. */
+export async function prepareIntents(
+  gatewayUrl: string,
+  apiKey: string,
+  returnUrl: string,
+  count: number,
+): Promise<PreparedIntent[]> {
+  const intents: PreparedIntent[] = []
+  const figures = await runLoad({
+    url: gatewayUrl,
+    connections: 16,
+    amount: count,
+    expectStatus: 201,
+    request: {
+      method: 'POST',
+      path: '/v1/sessions',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+      body: intentBody(returnUrl),
+      onResponse: (status, body) => {
+        const intent = status === 201 ? preparedIntentOf(body) : null
+        if (intent !== null) intents.push(intent)
+      },
+    },
+  })
+  if (intents.length < count)
+    throw new Error(
+      `creating ${count} intents gave ${intents.length}; other responses: ${JSON.stringify(figures.unexpected)}`,
+    )
+  return intents
+}
+
+/** The fewest callbacks (d) sends in a run: enough for every connection to send several. */
+export function minimumCallbacks(connections: number): number {
+  return Math.max(4 * connections, 100)
+}
+
 export interface CallbackFigures extends LoadFigures {
   /** Start callbacks sent, one per prepared intent. */
   callbacks: number
@@ -90,7 +126,7 @@ export async function measureCallback(
   connections: number,
 ): Promise<CallbackFigures> {
   const amount = intents.length - connections
-  if (amount < connections) {
+  if (amount < minimumCallbacks(connections)) {
     return {
       requestsPerSecond: null,
       p50Ms: null,

@@ -91,7 +91,7 @@ export function planFromArguments(args: string[]): Plan | 'help' {
     durationSeconds,
     warmUpSeconds: quick ? 0.5 : 3,
     logLevel: values['log-level'] ?? 'info',
-    webhookCallbacks: quick ? 200 : 3000,
+    webhookCallbacks: quick ? 300 : 3000,
     webhookIdleSeconds: quick ? 2 : 10,
     webhookMaxSeconds: quick ? 10 : 120,
     outputFile: path.join(RESULTS_DIR, fileName[mode]),

@@ -7,9 +7,7 @@
 
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
-import { measureCallback } from './http-measures.ts'
-import { type PreparedIntent, intentBody, preparedIntentOf } from './intents.ts'
-import { runLoad } from './load.ts'
+import { measureCallback, minimumCallbacks, prepareIntents } from './http-measures.ts'
 import { percentile, round } from './stats.ts'
 import type { WebhookReceiver } from './webhook-receiver.ts'
 
@@ -61,7 +59,12 @@ const DRAIN_BASIS_SHARE = 0.2
 
 export async function measureWebhooks(run: WebhookRun): Promise<WebhookFigures> {
   const connections = 64
-  const intents = await prepareIntents(run, run.callbacks + connections)
+  const intents = await prepareIntents(
+    run.gatewayUrl,
+    run.otec.apiKey,
+    run.returnUrl,
+    Math.max(run.callbacks, minimumCallbacks(connections)) + connections,
+  )
   const pool = new pg.Pool({ connectionString: run.databaseUrl, max: 1 })
   try {
     const burstStart = performance.now()
@@ -118,32 +121,6 @@ export async function measureWebhooks(run: WebhookRun): Promise<WebhookFigures> 
   } finally {
     await pool.end()
   }
-}
-
-/** Creates login intents for the webhook OTEC through the API. */
-async function prepareIntents(run: WebhookRun, count: number): Promise<PreparedIntent[]> {
-  const intents: PreparedIntent[] = []
-  const figures = await runLoad({
-    url: run.gatewayUrl,
-    connections: 16,
-    amount: count,
-    expectStatus: 201,
-    request: {
-      method: 'POST',
-      path: '/v1/sessions',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${run.otec.apiKey}` },
-      body: intentBody(run.returnUrl),
-      onResponse: (status, body) => {
-        const intent = status === 201 ? preparedIntentOf(body) : null
-        if (intent !== null) intents.push(intent)
-      },
-    },
-  })
-  if (intents.length < count)
-    throw new Error(
-      `preparing ${count} intents for the webhook measure gave ${intents.length} (${JSON.stringify(figures.unexpected)})`,
-    )
-  return intents
 }
 
 /**
