@@ -1,7 +1,7 @@
 // The two baselines the gateway is measured against, each run as its own
 // process, as the gateway is:
 //
-//   hello   GET /hello: bare fastify answering a small JSON object, the
+//   hello   GET /hello: bare fastify returning a small JSON object, the
 //           HTTP ceiling of the stack.
 //   intent  POST /v1/sessions: bare fastify and pg writing the rows that
 //           creating a login intent writes (Session, Ticket, SessionEvent)

@@ -1,9 +1,10 @@
 // Measure (e): whole login-and-logout flows, each driven the way a browser
-// without JavaScript and an LMS would drive them: create the intent, load
-// the launch page, post its form to the simulator, post the simulator's
-// form back to the callback, ask for the close, and go through the launch
-// page, the simulator and the callback again. Forms are read from the
-// pages, never built by hand, so a change in a page's fields is followed.
+// without JavaScript and an LMS would drive them. A flow creates the
+// intent, loads the launch page, posts its form to the simulator and posts
+// the simulator's form back to the callback. It then requests the close and
+// goes through the launch page, the simulator and the callback again. Forms
+// are read from the pages, never built by hand, so a change in a page's
+// fields is followed.
 
 import { Agent, request as httpRequest } from 'node:http'
 import { performance } from 'node:perf_hooks'

@@ -45,8 +45,8 @@ export async function startGateway(setup: GatewaySetup): Promise<Gateway> {
     PORT: String(setup.port),
     PUBLIC_BASE_URL: baseUrl,
     SENCE_SIMULATOR: 'on',
-    // The simulator stands in for SENCE and ClaveÚnica, which cost the
-    // gateway nothing in production: its login page is skipped.
+    // The simulator replaces SENCE and ClaveÚnica, which cost the gateway
+    // nothing in production, so its login page is skipped.
     SIMULATOR_AUTO_APPROVE: 'on',
     // Intents prepared at the start of the run must still be valid at its end.
     PENDING_TTL_SECONDS: '7200',

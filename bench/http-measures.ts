@@ -46,7 +46,7 @@ export function measureBareIntent(
 
 /**
  * (c) The gateway's POST /v1/sessions. The intents it creates are appended
- * to `created`, ticket and IdSesionAlumno read from each answer, for (d).
+ * to `created`, with the ticket and IdSesionAlumno read from each response, for (d).
  */
 export function measureCreate(
   gatewayUrl: string,
@@ -104,7 +104,7 @@ export async function prepareIntents(
   return intents
 }
 
-/** The fewest callbacks (d) sends in a run: enough for every connection to send several. */
+/** Returns the minimum number of callbacks (d) sends in a run, enough for every connection to send several. */
 export function minimumCallbacks(connections: number): number {
   return Math.max(4 * connections, 100)
 }

@@ -1,11 +1,11 @@
-// What the load sends: the LMS's create-session body, and the start
+// Request bodies of the load: the LMS's create-session body, and the start
 // callback SENCE posts back for an intent whose ticket was read from its
 // startUrl.
 
 import { randomInt } from 'node:crypto'
 import { DateTime } from 'luxon'
 
-/** A valid login intent of line 3 (Franquicia Tributaria). */
+/** Returns the JSON body of a valid login intent of line 3 (Franquicia Tributaria). */
 export function intentBody(returnUrl: string): string {
   return JSON.stringify({
     runAlumno: '12345678-5',
@@ -24,7 +24,7 @@ export interface PreparedIntent {
 
 const TICKET_IN_URL = /\/go\/([A-Za-z0-9_-]{22})$/
 
-/** Reads the ticket and IdSesionAlumno from a 201 answer of POST /v1/sessions, or null. */
+/** Reads the ticket and IdSesionAlumno from a 201 response of POST /v1/sessions, or null. */
 export function preparedIntentOf(responseBody: string): PreparedIntent | null {
   let body: { startUrl?: unknown; idSesionAlumno?: unknown }
   try {
@@ -39,7 +39,7 @@ export function preparedIntentOf(responseBody: string): PreparedIntent | null {
 }
 
 /**
- * The form SENCE posts to UrlRetoma after a successful start: the manual's
+ * Builds the form SENCE posts to UrlRetoma after a successful start: the manual's
  * fields with the intent's values, a new IdSesionSence and the time in
  * Chile.
  */
@@ -56,7 +56,7 @@ export function startCallbackForm(intent: PreparedIntent, fechaHora: string): st
   }).toString()
 }
 
-/** The current time as SENCE writes FechaHora: `aaaa-mm-dd hh:mm:ss` in America/Santiago. */
+/** Returns the current time as SENCE writes FechaHora: `aaaa-mm-dd hh:mm:ss` in America/Santiago. */
 export function senceNow(): string {
   return DateTime.now().setZone('America/Santiago').toFormat('yyyy-MM-dd HH:mm:ss')
 }

@@ -27,13 +27,13 @@ export interface LoadFigures {
   /** Responses with another status, by status, plus connection errors and timeouts. */
   unexpected: Record<string, number>
   durationSeconds: number
-  /** Why requestsPerSecond is null. */
+  /** The reason requestsPerSecond is null. */
   reason?: string
 }
 
 /**
  * Share of unexpected responses above which a run gives no rate: a server
- * that answers mostly errors (a rate limit, a crash) is not measured by its
+ * that responds mostly with errors (a rate limit, a crash) is not measured by its
  * error pages.
  */
 const MAX_UNEXPECTED_SHARE = 0.01

@@ -77,7 +77,9 @@ export function planFromArguments(args: string[]): Plan | 'help' {
   const durationSeconds = positiveNumber('--duration', values.duration, quick ? 1 : 5)
 
   const partial = values.only !== undefined || values.profile === true
-  const mode: Mode = partial ? 'partial' : quick ? 'quick' : 'full'
+  let mode: Mode = 'full'
+  if (quick) mode = 'quick'
+  if (partial) mode = 'partial'
   const fileName = {
     full: 'latest.json',
     quick: 'latest-quick.json',

@@ -34,7 +34,7 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts `node ARGS...` with Node's own binary (the Node 24 that npm scripts
- * run on) and waits until GET baseUrl + readyPath answers 200.
+ * run on) and waits until GET baseUrl + readyPath responds with 200.
  */
 export async function startServerProcess(options: {
   name: string
@@ -106,7 +106,7 @@ async function waitUntilReady(server: ServerProcess, readyPath: string, timeoutM
     }
     if (Date.now() > deadline)
       throw new Error(
-        `${server.name} did not answer GET ${readyPath} with 200 within ${timeoutMs} ms; its output:\n${tail(server.logPath)}`,
+        `${server.name} did not respond to GET ${readyPath} with 200 within ${timeoutMs} ms; its output:\n${tail(server.logPath)}`,
       )
     await new Promise((resolve) => setTimeout(resolve, 100))
   }

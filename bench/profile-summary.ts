@@ -36,13 +36,32 @@ export interface ProfileSummary {
   packages: SelfTime[]
 }
 
-export function summariseProfile(path: string, top = 25): ProfileSummary {
+/**
+ * A span of the profiled process's monotonic clock, in microseconds: V8's
+ * profile timestamps and `process.hrtime.bigint() / 1000n` in another
+ * process on the same Linux machine both read CLOCK_MONOTONIC.
+ */
+export type ClockWindow = readonly [startUs: number, endUs: number]
+
+/**
+ * Sums the self time of each function of a profile, over the whole profile
+ * or only over the samples taken inside `windows`.
+ */
+export function summariseProfile(
+  path: string,
+  top = 25,
+  windows: readonly ClockWindow[] | null = null,
+): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]))
 
   // Each sample names the node that was running; the next time delta is how long it ran.
   const selfMs = new Map<number, number>()
+  let sampledAt = profile.startTime
   profile.samples.forEach((nodeId, index) => {
+    sampledAt += profile.timeDeltas[index] ?? 0
+    if (windows !== null && !windows.some(([start, end]) => sampledAt >= start && sampledAt <= end))
+      return
     const delta = (profile.timeDeltas[index + 1] ?? 0) / 1000
     selfMs.set(nodeId, (selfMs.get(nodeId) ?? 0) + delta)
   })
@@ -61,6 +80,7 @@ export function summariseProfile(path: string, top = 25): ProfileSummary {
     byPackage.set(owner, (byPackage.get(owner) ?? 0) + ms)
   }
 
+  const share = (ms: number) => (totalMs === 0 ? 0 : Math.round((ms / totalMs) * 1000) / 10)
   const ranked = (entries: Map<string, number>) =>
     [...entries]
       .sort((a, b) => b[1] - a[1])
@@ -68,11 +88,11 @@ export function summariseProfile(path: string, top = 25): ProfileSummary {
       .map(([name, ms]) => ({
         name,
         ms: Math.round(ms),
-        percent: Math.round((ms / totalMs) * 1000) / 10,
+        percent: share(ms),
       }))
   return {
     totalMs: Math.round(totalMs),
-    idlePercent: Math.round((idleMs / totalMs) * 1000) / 10,
+    idlePercent: share(idleMs),
     functions: ranked(byFunction),
     packages: ranked(byPackage),
   }
@@ -95,6 +115,7 @@ function shortUrl(url: string): string {
 }
 
 export function formatSummary(summary: ProfileSummary): string {
+  if (summary.totalMs === 0) return 'no samples'
   const lines = [
     `${summary.totalMs} ms sampled, ${summary.idlePercent}% idle`,
     '',

@@ -34,13 +34,19 @@ export interface Results {
   date: string
   mode: 'full' | 'quick' | 'partial'
   machine: Machine
+  /**
+   * The machine's load averages over 1, 5 and 15 minutes when the run began
+   * and ended: above the number of cores, other processes competed with the
+   * bench for the CPU.
+   */
+  loadAverage: { atStart: number[]; atEnd: number[] }
   createVsBare: number | null
   callbackVsBare: number | null
   flowsPerSecond: number | null
   webhooksPerSecond: number | null
   p99Ms: number | null
   peakRssMb: number | null
-  /** Why a headline figure above is null. */
+  /** The reason for each headline figure above that is null. */
   nullReasons: Record<string, string>
   /** The two ratios in each round; the headline ratio is their median. */
   ratioRounds: { createVsBare: (number | null)[]; callbackVsBare: (number | null)[] }
@@ -57,7 +63,7 @@ export interface Results {
   }
   /**
    * Memory of each server process at the end of the run, in MB; for the
-   * gateway also its peak when it first answered, before any load, and its
+   * gateway also its peak when it first responded, before any load, and its
    * resident set after each measure.
    */
   processes: Record<
@@ -132,7 +138,7 @@ export function headline(
 }
 
 /**
- * The median over the rounds of gateway/bare at 64 connections: each
+ * Returns the median over the rounds of gateway/bare at 64 connections: each
  * round's pair ran seconds apart, so a slow spell of the machine touches
  * both sides of a pair.
  */
@@ -161,7 +167,7 @@ function ratio(
   return { value: value === null ? null : round(value, 2), rounds }
 }
 
-/** The worst p99 of the gateway's requests at 64 connections: (c), (d) and the requests of (e). */
+/** Returns the worst p99 of the gateway's requests at 64 connections: (c), (d) and the requests of (e). */
 function worstP99(measures: Measured): Figure {
   const candidates = [
     measures.createSession['64']?.p99Ms,

@@ -1,7 +1,7 @@
-// The figures of several rounds of one measure, combined: each round runs
+// The figures of several rounds of one measure, combined. Each round runs
 // every measure once, side by side, and a measure's figure is the median of
-// its rounds, so that a burst of load from elsewhere on a shared machine
-// moves one round and not the result.
+// its rounds. A burst of load from elsewhere on a shared machine then moves
+// one round and not the result.
 
 import type { CallbackFigures } from './http-measures.ts'
 import type { FlowFigures } from './flow-client.ts'
@@ -34,7 +34,7 @@ function sumCounts(counts: Record<string, number>[]): Record<string, number> {
   return total
 }
 
-/** The first round whose rate is null, with its reason, or null when every round has a rate. */
+/** Returns the first round whose rate is null, with its reason, or null when every round has a rate. */
 function failedRound(rates: (number | null)[], reasons: (string | undefined)[]): string | null {
   const index = rates.findIndex((rate) => rate === null)
   return index === -1 ? null : `round ${index + 1}: ${reasons[index] ?? 'no figure'}`
@@ -92,7 +92,7 @@ export function combineFlows(rounds: FlowFigures[]): FlowFigures & RoundRates {
   }
 }
 
-/** The ratio of two measures round by round (in one round they ran seconds apart), or null where either has no rate. */
+/** Returns the ratio of two measures round by round (in one round they ran seconds apart), or null where either has no rate. */
 export function roundRatios(numerator: RoundRates, denominator: RoundRates): (number | null)[] {
   return numerator.rounds.map((value, index) => {
     const base = denominator.rounds[index]

@@ -27,7 +27,7 @@ import type { LoadFigures } from './load.ts'
 import { describeMachine } from './machine.ts'
 import { type Plan, planFromArguments, RESULTS_DIR, USAGE, UsageError } from './plan.ts'
 import { freePort, memoryOf, type ServerProcess, startServerProcess } from './processes.ts'
-import { formatSummary, summariseProfile } from './profile-summary.ts'
+import { type ClockWindow, formatSummary, summariseProfile } from './profile-summary.ts'
 import { CONNECTIONS, formatTable, headline, type Results } from './report.ts'
 import { combineCallbacks, combineFlows, combineLoad } from './rounds.ts'
 import { deliveryStatuses, measureWebhooks, type WebhookFigures } from './webhook-measure.ts'
@@ -35,7 +35,11 @@ import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.t
 
 const BASELINE_SERVER = fileURLToPath(new URL('./baseline-server.ts', import.meta.url))
 
-/** What the run started, released in reverse order at the end whatever happens. */
+/**
+ * The servers, the receiver and the database the run started. main calls
+ * releaseAll after the results, after a failure and on SIGINT, and it stops
+ * them in reverse order.
+ */
 class Resources {
   private readonly releases: (() => Promise<unknown>)[] = []
 
@@ -62,12 +66,27 @@ interface Bench {
   webhookOtec: BenchOtec
   hello: ServerProcess | undefined
   bareIntent: ServerProcess | undefined
-  /** Where the LMS's return URLs point: the receiver, which is the bench's stand-in LMS. */
+  /** The LMS's return URL, on the receiver, which is the bench's stand-in for an LMS. */
   returnUrl: string
-  /** Logs a measure's figures with the gateway's resident set, and keeps the latter. */
+  /** Logs a measure's figures. */
+  progress(message: string): void
+  /** Logs a gateway measure's figures with the gateway's resident set, and keeps the latter. */
   measured(label: string, description: string): void
   gatewayRssAfter: Record<string, number | null>
   gatewayPeakAtReadyMb: number | null
+  /** When each gateway measure ran, by letter, so that a CPU profile can be read per measure. */
+  clockWindows: Map<string, ClockWindow[]>
+}
+
+/** Runs one measure and records when it ran on the monotonic clock that CPU profiles use. */
+async function timed<T>(bench: Bench, letter: string, work: () => Promise<T>): Promise<T> {
+  const startUs = Number(process.hrtime.bigint() / 1000n)
+  try {
+    return await work()
+  } finally {
+    const window = [startUs, Number(process.hrtime.bigint() / 1000n)] as const
+    bench.clockWindows.set(letter, [...(bench.clockWindows.get(letter) ?? []), window])
+  }
 }
 
 async function main(): Promise<number> {
@@ -92,6 +111,7 @@ async function main(): Promise<number> {
     void resources.releaseAll().then(() => process.exit(130))
   })
   const startedAt = Date.now()
+  const loadAtStart = os.loadavg()
   const progress = (message: string) =>
     console.error(`[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(6)} s] ${message}`)
 
@@ -104,17 +124,19 @@ async function main(): Promise<number> {
     measures.fullFlow = await runFlowRounds(bench, plan)
     if (plan.measures.has('f')) {
       const duringLoad = await waitForLoadWebhooks(bench, plan)
-      measures.webhookDelivery = await measureWebhooks({
-        gatewayUrl: bench.gateway.process.baseUrl,
-        databaseUrl: bench.database.url,
-        otec: bench.webhookOtec,
-        receiver: bench.receiver,
-        receiverPath: '/hooks/burst',
-        returnUrl: bench.returnUrl,
-        callbacks: plan.webhookCallbacks,
-        idleSeconds: plan.webhookIdleSeconds,
-        maxSeconds: plan.webhookMaxSeconds,
-      })
+      measures.webhookDelivery = await timed(bench, 'f', () =>
+        measureWebhooks({
+          gatewayUrl: bench.gateway.process.baseUrl,
+          databaseUrl: bench.database.url,
+          otec: bench.webhookOtec,
+          receiver: bench.receiver,
+          receiverPath: '/hooks/burst',
+          returnUrl: bench.returnUrl,
+          callbacks: plan.webhookCallbacks,
+          idleSeconds: plan.webhookIdleSeconds,
+          maxSeconds: plan.webhookMaxSeconds,
+        }),
+      )
       measures.webhookDelivery.duringLoad = duringLoad
       bench.measured('(f)', describeWebhooks(measures.webhookDelivery))
     }
@@ -127,6 +149,7 @@ async function main(): Promise<number> {
       date: new Date().toISOString(),
       mode: plan.mode,
       machine: describeMachine(bench.database.serverVersion),
+      loadAverage: { atStart: loadAtStart.map(twoDigits), atEnd: os.loadavg().map(twoDigits) },
       ...headline(measures, processes['gateway']?.peakRssMb ?? null),
       settings: {
         rounds: plan.rounds,
@@ -146,7 +169,7 @@ async function main(): Promise<number> {
     writeFileSync(plan.outputFile, await formatJson(results, plan.outputFile))
     console.log(formatTable(results))
     console.log(`\nwrote ${path.relative(process.cwd(), plan.outputFile)}`)
-    if (plan.profile) printProfile(startedAt)
+    if (plan.profile) printProfile(startedAt, bench.clockWindows)
     rmSync(logDir, { recursive: true, force: true })
     return 0
   } catch (error) {
@@ -231,6 +254,7 @@ async function setUp(
     hello,
     bareIntent,
     returnUrl: `${receiver.baseUrl}/lms/back`,
+    progress,
     measured: (label, description) => {
       const { rssMb } = memoryOf(gateway.process.pid)
       gatewayRssAfter[label] = rssMb
@@ -238,6 +262,7 @@ async function setUp(
     },
     gatewayRssAfter,
     gatewayPeakAtReadyMb: atReady.peakRssMb,
+    clockWindows: new Map(),
   }
 }
 
@@ -266,7 +291,7 @@ async function warmUp(bench: Bench, plan: Plan) {
 /**
  * Measures (a) to (d). In each round, at each number of connections, the
  * four run one after the other, so that each ratio compares runs seconds
- * apart; (c) creates the intents whose tickets (d) then uses.
+ * apart. (c) creates the intents whose tickets (d) then uses.
  */
 async function runRequestRounds(bench: Bench, plan: Plan): Promise<Results['measures']> {
   const gatewayUrl = bench.gateway.process.baseUrl
@@ -286,21 +311,17 @@ async function runRequestRounds(bench: Bench, plan: Plan): Promise<Results['meas
       if (bench.hello !== undefined) {
         const figures = await measureHello(bench.hello.baseUrl, shape)
         keep(rounds.helloBare, connections, figures)
-        bench.measured(label('a'), describe(figures))
+        bench.progress(`${label('a')}: ${describe(figures)}`)
       }
       if (bench.bareIntent !== undefined) {
         const figures = await measureBareIntent(bench.bareIntent.baseUrl, shape, bench.returnUrl)
         keep(rounds.intentBare, connections, figures)
-        bench.measured(label('b'), describe(figures))
+        bench.progress(`${label('b')}: ${describe(figures)}`)
       }
       if (plan.measures.has('c')) {
         const intents: PreparedIntent[] = []
-        const created = await measureCreate(
-          gatewayUrl,
-          bench.loadOtec.apiKey,
-          shape,
-          bench.returnUrl,
-          intents,
+        const created = await timed(bench, 'c', () =>
+          measureCreate(gatewayUrl, bench.loadOtec.apiKey, shape, bench.returnUrl, intents),
         )
         keep(rounds.createSession, connections, created)
         bench.measured(label('c'), describe(created))
@@ -316,7 +337,9 @@ async function runRequestRounds(bench: Bench, plan: Plan): Promise<Results['meas
                 missing,
               )),
             )
-          const callbacks = await measureCallback(gatewayUrl, intents, connections)
+          const callbacks = await timed(bench, 'd', () =>
+            measureCallback(gatewayUrl, intents, connections),
+          )
           keep(rounds.startCallback, connections, callbacks)
           bench.measured(label('d'), describe(callbacks))
         }
@@ -344,13 +367,15 @@ async function runFlowRounds(bench: Bench, plan: Plan): Promise<Results['measure
   const byConcurrency = new Map<number, FlowFigures[]>()
   for (let round = 1; round <= plan.rounds; round += 1) {
     for (const concurrency of CONNECTIONS) {
-      const figures = await measureFlows({
-        gatewayUrl: bench.gateway.process.baseUrl,
-        apiKey: bench.loadOtec.apiKey,
-        returnUrl: bench.returnUrl,
-        concurrency,
-        durationSeconds: plan.durationSeconds,
-      })
+      const figures = await timed(bench, 'e', () =>
+        measureFlows({
+          gatewayUrl: bench.gateway.process.baseUrl,
+          apiKey: bench.loadOtec.apiKey,
+          returnUrl: bench.returnUrl,
+          concurrency,
+          durationSeconds: plan.durationSeconds,
+        }),
+      )
       byConcurrency.set(concurrency, [...(byConcurrency.get(concurrency) ?? []), figures])
       bench.measured(`round ${round} (e) ${concurrency}`, describeFlows(figures))
     }
@@ -394,7 +419,11 @@ function memoryOfServers(bench: Bench): Results['processes'] {
   return processes
 }
 
-function printProfile(since: number) {
+/**
+ * Prints the self time of the gateway's CPU profile over the whole run, then
+ * over the runs of each gateway measure alone.
+ */
+function printProfile(since: number, clockWindows: Map<string, ClockWindow[]>) {
   const profiles = readdirSync(RESULTS_DIR)
     .filter((name) => name.endsWith('.cpuprofile'))
     .map((name) => path.join(RESULTS_DIR, name))
@@ -405,15 +434,22 @@ function printProfile(since: number) {
     console.log('\nthe gateway wrote no CPU profile: it writes one only when it exits by itself')
     return
   }
-  console.log(
-    `\nCPU profile ${path.relative(process.cwd(), newest)}:\n${formatSummary(summariseProfile(newest))}`,
-  )
+  console.log(`\nCPU profile ${path.relative(process.cwd(), newest)}, the whole run:`)
+  console.log(formatSummary(summariseProfile(newest)))
+  for (const [letter, windows] of clockWindows) {
+    console.log(`\nthe same profile, during (${letter}) only:`)
+    console.log(formatSummary(summariseProfile(newest, 25, windows)))
+  }
 }
 
 /** Formats the results as the repository's formatter would, so that `npm run format` leaves them alone. */
 async function formatJson(value: unknown, file: string): Promise<string> {
   const options = (await prettier.resolveConfig(file)) ?? {}
   return prettier.format(JSON.stringify(value), { ...options, parser: 'json' })
+}
+
+function twoDigits(value: number): number {
+  return Math.round(value * 100) / 100
 }
 
 function describe(figures: LoadFigures): string {

@@ -1,9 +1,9 @@
 // Measure (f): webhook deliveries per second, from the gateway's outbox to
-// a local receiver that answers 204 at once. A burst of start callbacks
-// records one pending WebhookDelivery per callback through the gateway's
-// own path; the measure then watches the rows turn from pending to
-// succeeded and counts the arrivals at the receiver. It asks nothing of how
-// the delivery worker is built, only that it empties the outbox.
+// a local receiver that responds with 204 at once. A burst of start
+// callbacks records one pending WebhookDelivery per callback through the
+// gateway's own path. The measure then watches the rows turn from pending
+// to succeeded and counts the arrivals at the receiver. It asks nothing of
+// how the delivery worker is built, only that it empties the outbox.
 
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
@@ -19,9 +19,9 @@ export interface DeliveryStatuses {
 
 export interface WebhookFigures {
   deliveriesPerSecond: number | null
-  /** Why deliveriesPerSecond is null, or what limits it. */
+  /** The reason deliveriesPerSecond is null, or what bounds it. */
   reason?: string
-  /** How the rate was taken: while the backlog drained after the burst, or over the whole burst. */
+  /** The span the rate was taken over: the drain of the backlog after the burst, or the whole burst. */
   basis: 'drain after the burst' | 'whole burst' | null
   /** Milliseconds from a callback to the arrival of its webhook. */
   p50LagMs: number | null

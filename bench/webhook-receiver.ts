@@ -1,4 +1,4 @@
-// A local webhook receiver that answers 204 at once and counts what
+// A local webhook receiver that responds with 204 at once and counts what
 // arrives, by path, so that each OTEC of the bench can have its own
 // endpoint. Deliveries are counted once per `webhook-id` (Standard
 // Webhooks' id, the same on every attempt of one event), so a retried
@@ -24,7 +24,7 @@ export interface ReceiverCounts {
 
 export interface WebhookReceiver {
   baseUrl: string
-  /** What arrived at one path since the start. */
+  /** Returns the counts of one path since the start. */
   counts(path: string): ReceiverCounts
   close(): Promise<void>
 }
@@ -57,7 +57,7 @@ export async function startWebhookReceiver(port: number): Promise<WebhookReceive
       counts.firstAt ??= now
       counts.lastAt = now
     }
-    // Answered before the body is read: a receiver that answers at once.
+    // The response goes out before the body is read, as from a receiver that responds at once.
     response.writeHead(204).end()
 
     const chunks: Buffer[] = []

@@ -40,7 +40,7 @@ async function runQuickBench(): Promise<{ code: number | null; stdout: string; s
   return { code, stdout, stderr }
 }
 
-/** Checks that a figure is a finite number, or null with a reason that says why. */
+/** Checks that a figure is a finite number, or null with a reason that explains it. */
 function checkFigure(t: Test, where: string, value: unknown, reason: unknown) {
   if (value === null) {
     t.type(reason, 'string', `${where} is null, so it has a reason`)
