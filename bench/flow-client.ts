@@ -9,6 +9,7 @@
 import { Agent, request as httpRequest } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import { parse } from 'node-html-parser'
+import type { CpuCost } from './cpu.ts'
 import { intentBody } from './intents.ts'
 import { percentile, round } from './stats.ts'
 
@@ -35,6 +36,8 @@ export interface FlowFigures {
   /** Failed flows by the step that failed and what it got. */
   failures: Record<string, number>
   durationSeconds: number
+  /** CPU milliseconds per completed flow, by process; null when none completed. */
+  cpu?: CpuCost | null
   reason?: string
 }
 

@@ -2,6 +2,7 @@
 // one kind of request for a duration or a fixed number of requests.
 
 import autocannon from 'autocannon'
+import type { CpuCost } from './cpu.ts'
 import { round } from './stats.ts'
 
 export interface LoadRun {
@@ -27,6 +28,8 @@ export interface LoadFigures {
   /** Responses with another status, by status, plus connection errors and timeouts. */
   unexpected: Record<string, number>
   durationSeconds: number
+  /** CPU milliseconds per expected response, by process; null when none was counted. */
+  cpu?: CpuCost | null
   /** The reason requestsPerSecond is null. */
   reason?: string
 }

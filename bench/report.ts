@@ -1,6 +1,7 @@
 // The results file and the printed table: the figures of every measure and
 // the headline figures computed from them, next to their aims.
 
+import type { CpuCost } from './cpu.ts'
 import type { CallbackFigures } from './http-measures.ts'
 import type { FlowFigures } from './flow-client.ts'
 import type { LoadFigures } from './load.ts'
@@ -185,7 +186,9 @@ function aim(text: string, measured: number | null, test: (value: number) => boo
 
 /** Formats the results as the table the bench prints. */
 export function formatTable(results: Results): string {
-  const rows: string[][] = [['measure', 'conns', 'per s', 'p50 ms', 'p99 ms', 'vs (b)', 'note']]
+  const rows: string[][] = [
+    ['measure', 'conns', 'per s', 'p50 ms', 'p99 ms', 'vs (b)', 'cpu ms srv+pg', 'note'],
+  ]
   const loadRows = (
     key: MeasureKey,
     byConnections: Record<string, LoadFigures & RoundRates>,
@@ -202,6 +205,7 @@ export function formatTable(results: Results): string {
         text(figures.p50Ms),
         text(figures.p99Ms),
         versus === null ? '' : versus.toFixed(2),
+        cpuText(figures.cpu),
         figures.reason ?? unexpectedNote(figures.unexpected),
       ])
     }
@@ -218,6 +222,7 @@ export function formatTable(results: Results): string {
       text(flows.p50Ms),
       text(flows.p99Ms),
       '',
+      cpuText(flows.cpu),
       flows.reason ??
         `${flows.requestsPerSecond} requests/s, request p99 ${text(flows.requestP99Ms)} ms`,
     ])
@@ -231,6 +236,7 @@ export function formatTable(results: Results): string {
       text(webhooks.p50LagMs),
       text(webhooks.p99LagMs),
       '',
+      cpuText(webhooks.cpu),
       webhooks.reason ?? `${webhooks.received} delivered, rate over the ${webhooks.basis}`,
     ])
   }
@@ -247,6 +253,12 @@ export function formatTable(results: Results): string {
       .trimEnd(),
   )
 
+  lines.push(
+    '',
+    'per s: requests (e: flows, f: deliveries) per second; p50 and p99 of f are delays from callback to arrival.',
+    'cpu ms srv+pg: CPU milliseconds per request (e: per flow) of the server process and of PostgreSQL.',
+    'Each figure is the median of the rounds; vs (b) is the median of the round-by-round ratios.',
+  )
   lines.push('', 'headline (aims on 2 cores):')
   const headlines: [string, number | null, string][] = [
     ['createVsBare', results.createVsBare, 'c/b at 64 connections'],
@@ -268,6 +280,11 @@ export function formatTable(results: Results): string {
     )
   }
   return lines.join('\n')
+}
+
+/** CPU milliseconds per request (or flow) of the server and of PostgreSQL, as `2.74+1.84`. */
+function cpuText(cost: CpuCost | null | undefined): string {
+  return cost === null || cost === undefined ? '' : `${cost.serverMs}+${cost.postgresMs}`
 }
 
 function text(value: number | null | undefined): string {

@@ -3,6 +3,7 @@
 // its rounds. A burst of load from elsewhere on a shared machine then moves
 // one round and not the result.
 
+import type { CpuCost } from './cpu.ts'
 import type { CallbackFigures } from './http-measures.ts'
 import type { FlowFigures } from './flow-client.ts'
 import type { LoadFigures } from './load.ts'
@@ -40,6 +41,18 @@ function failedRound(rates: (number | null)[], reasons: (string | undefined)[]):
   return index === -1 ? null : `round ${index + 1}: ${reasons[index] ?? 'no figure'}`
 }
 
+/** The median of each CPU figure over the rounds that have one. */
+function combineCpu(rounds: { cpu?: CpuCost | null }[]): CpuCost | null {
+  const costs = rounds.map((figures) => figures.cpu).filter((cost) => cost != null)
+  if (costs.length === 0) return null
+  const medianMs = (pick: (cost: CpuCost) => number) => round(median(costs.map(pick)) as number, 2)
+  return {
+    serverMs: medianMs((cost) => cost.serverMs),
+    postgresMs: medianMs((cost) => cost.postgresMs),
+    loadGeneratorMs: medianMs((cost) => cost.loadGeneratorMs),
+  }
+}
+
 export function combineLoad(rounds: LoadFigures[]): LoadFigures & RoundRates {
   const rates = rounds.map((figures) => figures.requestsPerSecond)
   const failure = failedRound(
@@ -56,6 +69,7 @@ export function combineLoad(rounds: LoadFigures[]): LoadFigures & RoundRates {
       rounds.reduce((sum, figures) => sum + figures.durationSeconds, 0),
       2,
     ),
+    cpu: combineCpu(rounds),
     ...(failure === null ? {} : { reason: failure }),
     rounds: rates,
   }
@@ -87,6 +101,7 @@ export function combineFlows(rounds: FlowFigures[]): FlowFigures & RoundRates {
       rounds.reduce((sum, figures) => sum + figures.durationSeconds, 0),
       2,
     ),
+    cpu: combineCpu(rounds),
     ...(failure === null ? {} : { reason: failure }),
     rounds: rates,
   }

@@ -9,6 +9,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import * as prettier from 'prettier'
+import { type CpuCost, CpuMeter } from './cpu.ts'
 import { createBenchDatabase, type BenchDatabase } from './database.ts'
 import { type FlowFigures, measureFlows } from './flow-client.ts'
 import { type BenchOtec, createOtec, type Gateway, POOL_MAX, startGateway } from './gateway.ts'
@@ -76,17 +77,25 @@ interface Bench {
   gatewayPeakAtReadyMb: number | null
   /** When each gateway measure ran, by letter, so that a CPU profile can be read per measure. */
   clockWindows: Map<string, ClockWindow[]>
+  cpu: CpuMeter
 }
 
-/** Runs one measure and records when it ran on the monotonic clock that CPU profiles use. */
-async function timed<T>(bench: Bench, letter: string, work: () => Promise<T>): Promise<T> {
+/**
+ * Runs one measure against the server with process id `serverPid`, records
+ * the CPU it cost per request (or flow) and when it ran on the monotonic
+ * clock that CPU profiles use.
+ */
+async function metered<
+  T extends { responses?: number; flows?: number; received?: number; cpu?: CpuCost | null },
+>(bench: Bench, letter: string, serverPid: number, work: () => Promise<T>): Promise<T> {
+  const before = await bench.cpu.snapshot(serverPid)
   const startUs = Number(process.hrtime.bigint() / 1000n)
-  try {
-    return await work()
-  } finally {
-    const window = [startUs, Number(process.hrtime.bigint() / 1000n)] as const
-    bench.clockWindows.set(letter, [...(bench.clockWindows.get(letter) ?? []), window])
-  }
+  const figures = await work()
+  const window = [startUs, Number(process.hrtime.bigint() / 1000n)] as const
+  bench.clockWindows.set(letter, [...(bench.clockWindows.get(letter) ?? []), window])
+  const units = figures.responses ?? figures.flows ?? figures.received ?? 0
+  figures.cpu = await bench.cpu.since(before, units)
+  return figures
 }
 
 async function main(): Promise<number> {
@@ -124,7 +133,7 @@ async function main(): Promise<number> {
     measures.fullFlow = await runFlowRounds(bench, plan)
     if (plan.measures.has('f')) {
       const duringLoad = await waitForLoadWebhooks(bench, plan)
-      measures.webhookDelivery = await timed(bench, 'f', () =>
+      measures.webhookDelivery = await metered(bench, 'f', bench.gateway.process.pid, () =>
         measureWebhooks({
           gatewayUrl: bench.gateway.process.baseUrl,
           databaseUrl: bench.database.url,
@@ -244,6 +253,8 @@ async function setUp(
   const hello = plan.measures.has('a') ? await startBaseline('hello') : undefined
   const bareIntent = plan.measures.has('b') ? await startBaseline('intent') : undefined
 
+  const cpu = await CpuMeter.open(database.url)
+  resources.add(() => cpu.close())
   const gatewayRssAfter: Record<string, number | null> = { ready: atReady.rssMb }
   return {
     database,
@@ -263,6 +274,7 @@ async function setUp(
     gatewayRssAfter,
     gatewayPeakAtReadyMb: atReady.peakRssMb,
     clockWindows: new Map(),
+    cpu,
   }
 }
 
@@ -309,18 +321,24 @@ async function runRequestRounds(bench: Bench, plan: Plan): Promise<Results['meas
       const shape: RunShape = { connections, durationSeconds: plan.durationSeconds }
       const label = (letter: string) => `round ${round} (${letter}) ${connections}`
       if (bench.hello !== undefined) {
-        const figures = await measureHello(bench.hello.baseUrl, shape)
+        const { hello } = bench
+        const figures = await metered(bench, 'a', hello.pid, () =>
+          measureHello(hello.baseUrl, shape),
+        )
         keep(rounds.helloBare, connections, figures)
         bench.progress(`${label('a')}: ${describe(figures)}`)
       }
       if (bench.bareIntent !== undefined) {
-        const figures = await measureBareIntent(bench.bareIntent.baseUrl, shape, bench.returnUrl)
+        const { bareIntent } = bench
+        const figures = await metered(bench, 'b', bareIntent.pid, () =>
+          measureBareIntent(bareIntent.baseUrl, shape, bench.returnUrl),
+        )
         keep(rounds.intentBare, connections, figures)
         bench.progress(`${label('b')}: ${describe(figures)}`)
       }
       if (plan.measures.has('c')) {
         const intents: PreparedIntent[] = []
-        const created = await timed(bench, 'c', () =>
+        const created = await metered(bench, 'c', bench.gateway.process.pid, () =>
           measureCreate(gatewayUrl, bench.loadOtec.apiKey, shape, bench.returnUrl, intents),
         )
         keep(rounds.createSession, connections, created)
@@ -337,7 +355,7 @@ async function runRequestRounds(bench: Bench, plan: Plan): Promise<Results['meas
                 missing,
               )),
             )
-          const callbacks = await timed(bench, 'd', () =>
+          const callbacks = await metered(bench, 'd', bench.gateway.process.pid, () =>
             measureCallback(gatewayUrl, intents, connections),
           )
           keep(rounds.startCallback, connections, callbacks)
@@ -367,7 +385,7 @@ async function runFlowRounds(bench: Bench, plan: Plan): Promise<Results['measure
   const byConcurrency = new Map<number, FlowFigures[]>()
   for (let round = 1; round <= plan.rounds; round += 1) {
     for (const concurrency of CONNECTIONS) {
-      const figures = await timed(bench, 'e', () =>
+      const figures = await metered(bench, 'e', bench.gateway.process.pid, () =>
         measureFlows({
           gatewayUrl: bench.gateway.process.baseUrl,
           apiKey: bench.loadOtec.apiKey,

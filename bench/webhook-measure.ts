@@ -8,6 +8,7 @@
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
 import { measureCallback, minimumCallbacks, prepareIntents } from './http-measures.ts'
+import type { CpuCost } from './cpu.ts'
 import { percentile, round } from './stats.ts'
 import type { WebhookReceiver } from './webhook-receiver.ts'
 
@@ -36,6 +37,8 @@ export interface WebhookFigures {
   /** Callbacks not yet delivered when the burst ended. */
   backlogAtBurstEnd: number
   durationSeconds: number
+  /** CPU milliseconds per delivery received, by process, burst and preparation included. */
+  cpu?: CpuCost | null
   /** The webhooks that the callbacks of (d) and (e) caused, when (f) began. */
   duringLoad?: { received: number; statuses: DeliveryStatuses | null }
 }
