@@ -53,6 +53,13 @@ export interface Results {
   ratioRounds: { createVsBare: (number | null)[]; callbackVsBare: (number | null)[] }
   aims: Record<string, { aim: string; measured: number | null; met: boolean | null }>
   settings: Record<string, unknown>
+  /**
+   * The CPU each request (each flow for fullFlow) cost at 64 connections,
+   * every process included, and the rate that many idle cores would allow at
+   * that cost; with the two ratios computed from CPU instead of throughput.
+   * These move much less with the machine's other load than throughput does.
+   */
+  cpuBudget: CpuBudget
   /** Each measure by number of connections (for (e), of flows at once); (f) has one figure. */
   measures: {
     helloBare: Record<string, LoadFigures & RoundRates>
@@ -74,6 +81,39 @@ export interface Results {
 }
 
 export type Measured = Results['measures']
+
+export interface CpuBudget {
+  byMeasure: Record<string, { cpuMs: number; ceilingPerSecond: number }>
+  createVsBare: number | null
+  callbackVsBare: number | null
+}
+
+/** Computes the CPU budget at 64 connections from the measures and the number of cores. */
+export function cpuBudget(measures: Measured, cores: number): CpuBudget {
+  const totals: Record<string, number> = {}
+  const candidates: [string, { cpu?: CpuCost | null } | undefined][] = [
+    ['helloBare', measures.helloBare['64']],
+    ['intentBare', measures.intentBare['64']],
+    ['createSession', measures.createSession['64']],
+    ['startCallback', measures.startCallback['64']],
+    ['fullFlow', measures.fullFlow['64']],
+  ]
+  const byMeasure: CpuBudget['byMeasure'] = {}
+  for (const [key, figures] of candidates) {
+    const cost = figures?.cpu
+    if (cost === null || cost === undefined) continue
+    const cpuMs = round(cost.serverMs + cost.postgresMs + cost.loadGeneratorMs, 2)
+    if (cpuMs <= 0) continue
+    totals[key] = cpuMs
+    byMeasure[key] = { cpuMs, ceilingPerSecond: Math.round((cores * 1000) / cpuMs) }
+  }
+  const ratio = (key: string) => {
+    const bare = totals['intentBare']
+    const gateway = totals[key]
+    return bare === undefined || gateway === undefined ? null : round(bare / gateway, 2)
+  }
+  return { byMeasure, createVsBare: ratio('createSession'), callbackVsBare: ratio('startCallback') }
+}
 
 /** Computes the headline figures, and why any of them is null. */
 export function headline(
@@ -258,6 +298,14 @@ export function formatTable(results: Results): string {
     'per s: requests (e: flows, f: deliveries) per second; p50 and p99 of f are delays from callback to arrival.',
     'cpu ms srv+pg: CPU milliseconds per request (e: per flow) of the server process and of PostgreSQL.',
     'Each figure is the median of the rounds; vs (b) is the median of the round-by-round ratios.',
+  )
+  const budget = Object.entries(results.cpuBudget.byMeasure)
+    .map(([key, { cpuMs, ceilingPerSecond }]) => `${key} ${cpuMs} ms (${ceilingPerSecond}/s)`)
+    .join(', ')
+  lines.push(
+    '',
+    `CPU per request at 64, all processes (the rate ${results.machine.cores} idle cores would allow): ${budget}`,
+    `by CPU: createVsBare ${text(results.cpuBudget.createVsBare)}, callbackVsBare ${text(results.cpuBudget.callbackVsBare)}`,
   )
   lines.push('', 'headline (aims on 2 cores):')
   const headlines: [string, number | null, string][] = [

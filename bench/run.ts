@@ -29,7 +29,7 @@ import { describeMachine } from './machine.ts'
 import { type Plan, planFromArguments, RESULTS_DIR, USAGE, UsageError } from './plan.ts'
 import { freePort, memoryOf, type ServerProcess, startServerProcess } from './processes.ts'
 import { type ClockWindow, formatSummary, summariseProfile } from './profile-summary.ts'
-import { CONNECTIONS, formatTable, headline, type Results } from './report.ts'
+import { CONNECTIONS, cpuBudget, formatTable, headline, type Results } from './report.ts'
 import { combineCallbacks, combineFlows, combineLoad } from './rounds.ts'
 import { deliveryStatuses, measureWebhooks, type WebhookFigures } from './webhook-measure.ts'
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.ts'
@@ -154,12 +154,14 @@ async function main(): Promise<number> {
     await resources.releaseAll()
     progress('stopped the servers and dropped the database')
 
+    const machine = describeMachine(bench.database.serverVersion)
     const results: Results = {
       date: new Date().toISOString(),
       mode: plan.mode,
-      machine: describeMachine(bench.database.serverVersion),
+      machine,
       loadAverage: { atStart: loadAtStart.map(twoDigits), atEnd: os.loadavg().map(twoDigits) },
       ...headline(measures, processes['gateway']?.peakRssMb ?? null),
+      cpuBudget: cpuBudget(measures, machine.cores),
       settings: {
         rounds: plan.rounds,
         durationSeconds: plan.durationSeconds,
