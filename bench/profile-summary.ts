@@ -67,6 +67,20 @@ export function summariseProfile(
   })
   const totalMs = [...selfMs.values()].reduce((sum, ms) => sum + ms, 0)
 
+  const parents = new Map<number, number>()
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parents.set(child, node.id)
+  // A native function (a system call, a C++ binding) is named with the first
+  // frame of a package or of the project that led to it, and its time is
+  // counted to that package: `writev` alone does not say who wrote.
+  const callerOf = (nodeId: number) => {
+    for (let id = parents.get(nodeId); id !== undefined; id = parents.get(id)) {
+      const frame = nodes.get(id)?.callFrame
+      if (frame !== undefined && /node_modules\/|\/(src|bin)\//.test(frame.url)) return frame
+    }
+    return undefined
+  }
+
   const byFunction = new Map<string, number>()
   const byPackage = new Map<string, number>()
   let idleMs = 0
@@ -74,9 +88,15 @@ export function summariseProfile(
     const frame = nodes.get(nodeId)?.callFrame
     if (frame === undefined) continue
     if (frame.functionName === '(idle)') idleMs += ms
-    const name = `${frame.functionName || '(anonymous)'} ${shortUrl(frame.url)}${frame.url === '' ? '' : `:${frame.lineNumber + 1}`}`
+    const native = frame.url === '' && !frame.functionName.startsWith('(')
+    const caller = native ? callerOf(nodeId) : undefined
+    const name =
+      caller === undefined ? frameName(frame) : `${frame.functionName} ← ${frameName(caller)}`
     byFunction.set(name, (byFunction.get(name) ?? 0) + ms)
-    const owner = packageOf(frame.url, frame.functionName)
+    const owner =
+      caller === undefined
+        ? packageOf(frame.url, frame.functionName)
+        : `${packageOf(caller.url, caller.functionName)} (native calls)`
     byPackage.set(owner, (byPackage.get(owner) ?? 0) + ms)
   }
 
@@ -106,6 +126,11 @@ function packageOf(url: string, functionName: string): string {
   if (inModules?.[1] !== undefined) return inModules[1]
   const inProject = /\/(src\/[^/]+|bin)\//.exec(url)
   return inProject?.[1] ?? url
+}
+
+function frameName(frame: ProfileNode['callFrame']): string {
+  const where = frame.url === '' ? '' : ` ${shortUrl(frame.url)}:${frame.lineNumber + 1}`
+  return `${frame.functionName || '(anonymous)'}${where}`
 }
 
 function shortUrl(url: string): string {
