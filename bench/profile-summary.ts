@@ -2,9 +2,13 @@
 // with the most self time, and self time by package, so that a profile can
 // be read without a browser's devtools.
 //
-//   node bench/profile-summary.ts FILE.cpuprofile [TOP]
+//   npx node bench/profile-summary.ts FILE.cpuprofile [TOP] [LETTER]
+//
+// With a measure's LETTER, only the samples taken while that measure ran
+// count, as bench/results/latest-partial.json of the profiling run records.
 
 import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 interface ProfileNode {
@@ -91,7 +95,9 @@ export function summariseProfile(
     const native = frame.url === '' && !frame.functionName.startsWith('(')
     const caller = native ? callerOf(nodeId) : undefined
     const name =
-      caller === undefined ? frameName(frame) : `${frame.functionName} ← ${frameName(caller)}`
+      caller === undefined
+        ? frameName(frame)
+        : `${frame.functionName || '(anonymous)'} ← ${frameName(caller)}`
     byFunction.set(name, (byFunction.get(name) ?? 0) + ms)
     const owner =
       caller === undefined
@@ -101,10 +107,10 @@ export function summariseProfile(
   }
 
   const share = (ms: number) => (totalMs === 0 ? 0 : Math.round((ms / totalMs) * 1000) / 10)
-  const ranked = (entries: Map<string, number>) =>
+  const ranked = (entries: Map<string, number>, count: number) =>
     [...entries]
       .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
+      .slice(0, count)
       .map(([name, ms]) => ({
         name,
         ms: Math.round(ms),
@@ -113,8 +119,8 @@ export function summariseProfile(
   return {
     totalMs: Math.round(totalMs),
     idlePercent: share(idleMs),
-    functions: ranked(byFunction),
-    packages: ranked(byPackage),
+    functions: ranked(byFunction, top),
+    packages: ranked(byPackage, byPackage.size),
   }
 }
 
@@ -160,10 +166,24 @@ export function formatSummary(summary: ProfileSummary): string {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [file, top] = process.argv.slice(2)
+  const [file, top, letter] = process.argv.slice(2)
   if (file === undefined) {
-    console.error('usage: node bench/profile-summary.ts FILE.cpuprofile [TOP]')
+    console.error('usage: npx node bench/profile-summary.ts FILE.cpuprofile [TOP] [LETTER]')
     process.exit(2)
   }
-  console.log(formatSummary(summariseProfile(file, top === undefined ? 25 : Number(top))))
+  let windows: ClockWindow[] | null = null
+  if (letter !== undefined) {
+    const resultsFile = path.join(path.dirname(file), 'latest-partial.json')
+    const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as {
+      profile?: { file: string; windows: Record<string, ClockWindow[]> }
+    }
+    if (
+      results.profile === undefined ||
+      path.basename(results.profile.file) !== path.basename(file)
+    )
+      throw new Error(`${resultsFile} is not the results of the run that wrote ${file}`)
+    windows = results.profile.windows[letter] ?? null
+    if (windows === null) throw new Error(`measure (${letter}) did not run in that run`)
+  }
+  console.log(formatSummary(summariseProfile(file, top === undefined ? 25 : Number(top), windows)))
 }

@@ -7,6 +7,7 @@ import type { FlowFigures } from './flow-client.ts'
 import type { LoadFigures } from './load.ts'
 import type { Machine } from './machine.ts'
 import type { Memory } from './processes.ts'
+import type { ClockWindow } from './profile-summary.ts'
 import { median, roundRatios, type RoundRates } from './rounds.ts'
 import { round } from './stats.ts'
 import type { WebhookFigures } from './webhook-measure.ts'
@@ -60,6 +61,11 @@ export interface Results {
    * These move much less with the machine's other load than throughput does.
    */
   cpuBudget: CpuBudget
+  /**
+   * With --profile: the gateway's CPU profile in bench/results/, and when
+   * each gateway measure ran on the profile's clock, by letter.
+   */
+  profile?: { file: string; windows: Record<string, ClockWindow[]> }
   /** Each measure by number of connections (for (e), of flows at once); (f) has one figure. */
   measures: {
     helloBare: Record<string, LoadFigures & RoundRates>

@@ -177,10 +177,16 @@ async function main(): Promise<number> {
       measures,
       processes,
     }
+    const profileFile = plan.profile ? newestProfile(startedAt) : null
+    if (profileFile !== null)
+      results.profile = {
+        file: path.basename(profileFile),
+        windows: Object.fromEntries(bench.clockWindows),
+      }
     writeFileSync(plan.outputFile, await formatJson(results, plan.outputFile))
     console.log(formatTable(results))
     console.log(`\nwrote ${path.relative(process.cwd(), plan.outputFile)}`)
-    if (plan.profile) printProfile(startedAt, bench.clockWindows)
+    if (plan.profile) printProfile(profileFile, bench.clockWindows)
     rmSync(logDir, { recursive: true, force: true })
     return 0
   } catch (error) {
@@ -439,26 +445,30 @@ function memoryOfServers(bench: Bench): Results['processes'] {
   return processes
 }
 
-/**
- * Prints the self time of the gateway's CPU profile over the whole run, then
- * over the runs of each gateway measure alone.
- */
-function printProfile(since: number, clockWindows: Map<string, ClockWindow[]>) {
+/** Returns the newest CPU profile written since a time, or null. */
+function newestProfile(since: number): string | null {
   const profiles = readdirSync(RESULTS_DIR)
     .filter((name) => name.endsWith('.cpuprofile'))
     .map((name) => path.join(RESULTS_DIR, name))
     .filter((file) => statSync(file).mtimeMs >= since)
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
-  const newest = profiles[0]
-  if (newest === undefined) {
+  return profiles[0] ?? null
+}
+
+/**
+ * Prints the self time of the gateway's CPU profile over the whole run, then
+ * over the runs of each gateway measure alone.
+ */
+function printProfile(file: string | null, clockWindows: Map<string, ClockWindow[]>) {
+  if (file === null) {
     console.log('\nthe gateway wrote no CPU profile: it writes one only when it exits by itself')
     return
   }
-  console.log(`\nCPU profile ${path.relative(process.cwd(), newest)}, the whole run:`)
-  console.log(formatSummary(summariseProfile(newest)))
+  console.log(`\nCPU profile ${path.relative(process.cwd(), file)}, the whole run:`)
+  console.log(formatSummary(summariseProfile(file)))
   for (const [letter, windows] of clockWindows) {
     console.log(`\nthe same profile, during (${letter}) only:`)
-    console.log(formatSummary(summariseProfile(newest, 25, windows)))
+    console.log(formatSummary(summariseProfile(file, 25, windows)))
   }
 }
 
