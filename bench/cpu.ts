@@ -2,7 +2,7 @@
 // PostgreSQL backends of the bench's database and by the bench process
 // itself (the load generator). On two shared cores a throughput figure
 // moves with whatever else runs, but the CPU a request costs moves much
-// less, and it tells where the cores go.
+// less, and it shows where the cores go.
 
 import { readFileSync } from 'node:fs'
 import pg from 'pg'

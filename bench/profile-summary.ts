@@ -76,7 +76,7 @@ export function summariseProfile(
     for (const child of node.children ?? []) parents.set(child, node.id)
   // A native function (a system call, a C++ binding) is named with the first
   // frame of a package or of the project that led to it, and its time is
-  // counted to that package: `writev` alone does not say who wrote.
+  // counted to that package, because `writev` alone does not show who wrote.
   const callerOf = (nodeId: number) => {
     for (let id = parents.get(nodeId); id !== undefined; id = parents.get(id)) {
       const frame = nodes.get(id)?.callFrame

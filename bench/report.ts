@@ -57,8 +57,8 @@ export interface Results {
   /**
    * The CPU each request (each flow for fullFlow) cost at 64 connections,
    * every process included, and the rate that many idle cores would allow at
-   * that cost; with the two ratios computed from CPU instead of throughput.
-   * These move much less with the machine's other load than throughput does.
+   * that cost. It also gives the two ratios computed from CPU instead of
+   * throughput, which move much less with the machine's other load.
    */
   cpuBudget: CpuBudget
   /**

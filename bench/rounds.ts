@@ -41,7 +41,7 @@ function failedRound(rates: (number | null)[], reasons: (string | undefined)[]):
   return index === -1 ? null : `round ${index + 1}: ${reasons[index] ?? 'no figure'}`
 }
 
-/** The median of each CPU figure over the rounds that have one. */
+/** Returns the median of each CPU figure over the rounds that have one. */
 function combineCpu(rounds: { cpu?: CpuCost | null }[]): CpuCost | null {
   const costs = rounds.map((figures) => figures.cpu).filter((cost) => cost != null)
   if (costs.length === 0) return null

@@ -2,8 +2,9 @@
 // a local receiver that responds with 204 at once. A burst of start
 // callbacks records one pending WebhookDelivery per callback through the
 // gateway's own path. The measure then watches the rows turn from pending
-// to succeeded and counts the arrivals at the receiver. It asks nothing of
-// how the delivery worker is built, only that it empties the outbox.
+// to succeeded and counts the arrivals at the receiver. It relies on
+// nothing of how the delivery worker is built, only on its emptying the
+// outbox.
 
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
