@@ -1,0 +1,107 @@
+// The gateway under measure, run through its own command line as an
+// integrator runs it: `sence-gateway serve --migrate` on the bench's
+// database with the simulator on, and `sence-gateway otec create` for the
+// OTECs whose API keys the load uses. (A separate `sence-gateway migrate`
+// would not keep Prisma's schema engine out of the server's memory: `serve`
+// loads it anyway to check for pending migrations.)
+
+import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import { runNode, startServerProcess, type ServerProcess } from './processes.ts'
+
+export const GATEWAY_BIN = fileURLToPath(new URL('../bin/sence-gateway.ts', import.meta.url))
+
+/** Connections in the gateway's pg pool (its default) and in the pg baseline's. */
+export const POOL_MAX = 10
+
+export interface GatewaySetup {
+  databaseUrl: string
+  port: number
+  logPath: string
+  /** pino level of the gateway; `info`, its default, writes a line per request. */
+  logLevel: string
+  /** Folder for a V8 CPU profile (`node --cpu-prof`), or null for none. */
+  cpuProfileDir: string | null
+}
+
+export interface Gateway {
+  process: ServerProcess
+  /** The settings both the server and the CLI commands run with. */
+  env: Record<string, string>
+}
+
+export interface BenchOtec {
+  id: string
+  rut: string
+  apiKey: string
+}
+
+export async function startGateway(setup: GatewaySetup): Promise<Gateway> {
+  const baseUrl = `http://127.0.0.1:${setup.port}`
+  const env = {
+    DATABASE_URL: setup.databaseUrl,
+    ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+    HOST: '127.0.0.1',
+    PORT: String(setup.port),
+    PUBLIC_BASE_URL: baseUrl,
+    SENCE_SIMULATOR: 'on',
+    // The simulator replaces SENCE and ClaveÚnica, which cost the gateway
+    // nothing in production, so its login page is skipped.
+    SIMULATOR_AUTO_APPROVE: 'on',
+    // Intents prepared at the start of the run must still be valid at its end.
+    PENDING_TTL_SECONDS: '7200',
+    // The webhook receiver is on loopback.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'on',
+    DATABASE_POOL_MAX: String(POOL_MAX),
+    LOG_LEVEL: setup.logLevel,
+    // The load comes from one client IP and one API key: the per-IP and
+    // per-key limits would otherwise answer most requests with 429.
+    RATE_LIMIT_PER_KEY_PER_MINUTE: '100000000',
+    RATE_LIMIT_API_PER_IP_PER_MINUTE: '100000000',
+    RATE_LIMIT_BROWSER_PER_IP_PER_MINUTE: '100000000',
+  }
+  const profiling =
+    setup.cpuProfileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${setup.cpuProfileDir}`]
+  const process = await startServerProcess({
+    name: 'gateway',
+    nodeArgs: [...profiling, GATEWAY_BIN, 'serve', '--migrate'],
+    env,
+    baseUrl,
+    readyPath: '/healthz',
+    logPath: setup.logPath,
+  })
+  return { process, env }
+}
+
+/** Registers an OTEC in the test environment with `sence-gateway otec create --json`. */
+export async function createOtec(
+  gateway: Gateway,
+  options: { rut: string; name: string; webhookUrl: string; returnOrigin: string },
+): Promise<BenchOtec> {
+  const output = await runNode(
+    [
+      GATEWAY_BIN,
+      'otec',
+      'create',
+      '--rut',
+      options.rut,
+      '--name',
+      options.name,
+      '--environment',
+      'test',
+      '--webhook-url',
+      options.webhookUrl,
+      '--return-origin',
+      options.returnOrigin,
+      '--json',
+    ],
+    { ...gateway.env, SENCE_TOKEN: '12345678-1234-1234-1234-123456789' },
+  )
+  const created = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as {
+    id?: string
+    apiKey?: string
+  }
+  if (typeof created.id !== 'string' || typeof created.apiKey !== 'string')
+    throw new Error(`otec create printed no id and API key: ${output}`)
+  return { id: created.id, rut: options.rut, apiKey: created.apiKey }
+}
