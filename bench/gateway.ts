@@ -56,9 +56,9 @@ export async function startGateway(setup: GatewaySetup): Promise<Gateway> {
     LOG_LEVEL: setup.logLevel,
     // The load comes from one client IP and one API key: the per-IP and
     // per-key limits would otherwise answer most requests with 429.
-    RATE_LIMIT_PER_KEY_PER_MINUTE: '100000000',
-    RATE_LIMIT_API_PER_IP_PER_MINUTE: '100000000',
-    RATE_LIMIT_BROWSER_PER_IP_PER_MINUTE: '100000000',
+    RATE_LIMIT_PER_KEY_PER_MINUTE: '1000000',
+    RATE_LIMIT_API_PER_IP_PER_MINUTE: '1000000',
+    RATE_LIMIT_BROWSER_PER_IP_PER_MINUTE: '1000000',
   }
   const profiling =
     setup.cpuProfileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${setup.cpuProfileDir}`]
