@@ -24,7 +24,10 @@ export async function ensureDemoOtec(runtime: Runtime): Promise<DemoOtec> {
   const stored = readStored(filePath)
   if (stored !== null) {
     const key = await prisma.apiKey.findUnique({ where: { keyHash: sha256Hex(stored.apiKey) } })
-    if (key !== null && key.otecId === stored.id && key.revokedAt === null) return stored
+    if (key !== null && key.otecId === stored.id && key.revokedAt === null) {
+      await allowCurrentOrigin(runtime, stored.id)
+      return stored
+    }
     rmSync(filePath, { force: true })
   }
 
@@ -40,6 +43,7 @@ export async function ensureDemoOtec(runtime: Runtime): Promise<DemoOtec> {
     })
     demo = { id: created.otec.id, apiKey: created.apiKey }
   } else {
+    await allowCurrentOrigin(runtime, existing.id)
     // The key file was lost: issue a new key, since the old one cannot be read back.
     const apiKey = generateApiKey('test')
     await prisma.apiKey.create({
@@ -66,4 +70,20 @@ function readStored(filePath: string): DemoOtec | null {
   } catch {
     return null
   }
+}
+
+/**
+ * Adds this start's PUBLIC_BASE_URL origin to the demo OTEC's return
+ * origins, so that /demo and the banner's curl command keep working after a
+ * restart on another PORT. Only the embedded demo OTEC is changed this way.
+ */
+async function allowCurrentOrigin(runtime: Runtime, otecId: string): Promise<void> {
+  const origin = new URL(runtime.settings.publicBaseUrl).origin
+  const otec = await runtime.db.prisma.otec.findUniqueOrThrow({ where: { id: otecId } })
+  if (otec.returnOrigins.includes(origin)) return
+  await runtime.db.prisma.otec.update({
+    where: { id: otecId },
+    data: { returnOrigins: [...otec.returnOrigins, origin] },
+  })
+  runtime.logger.info({ otecId, origin }, 'demo OTEC accepts return URLs on this origin too')
 }

@@ -7,6 +7,7 @@ import type { Settings } from '../config/settings.ts'
 import { createLogger, type Logger } from '../logging/logger.ts'
 import { openDatabase, type Database } from '../persistence/database.ts'
 import { applyMigrations, pendingMigrations } from '../persistence/migrations.ts'
+import { missingKeyIds } from '../security/reseal-secrets.ts'
 import { createSecretBox, generateEncryptionKey, type SecretBox } from '../security/secret-box.ts'
 
 export interface Runtime {
@@ -46,6 +47,16 @@ export async function openRuntime(
             'run `sence-gateway migrate` first, or start with --migrate',
         )
       }
+    }
+    // A rotation done in the wrong order (an old key removed before
+    // reseal-secrets) would otherwise pass every probe and fail each intent.
+    const missing = await missingKeyIds(db.prisma, secrets)
+    if (missing.length > 0) {
+      const list = missing.map(({ keyId, values }) => `"${keyId}" (${values} value(s))`).join(', ')
+      throw new Error(
+        `ENCRYPTION_KEYS lacks the key(s) ${list} that stored secrets are sealed with; ` +
+          'add them back after the current key, then run `sence-gateway reseal-secrets`',
+      )
     }
   } catch (error) {
     await db.close()

@@ -17,7 +17,17 @@ export async function runServe(args: string[]): Promise<number> {
   const demo = settings.embedded ? await ensureDemoOtec(runtime) : null
   const webhooks = await startWebhookDelivery(runtime, { worker: values['no-worker'] !== true })
   const app = await buildApp({ ...runtime, demoOtecId: demo?.id })
-  await app.listen({ host: settings.host, port: settings.port })
+  try {
+    await app.listen({ host: settings.host, port: settings.port })
+  } catch (error) {
+    // A taken port or an unknown HOST: stop the worker and the pool, so that
+    // the process exits and its supervisor sees the failure.
+    logger.error({ err: error, host: settings.host, port: settings.port }, 'could not listen')
+    await app.close()
+    await webhooks.stop()
+    await runtime.close()
+    throw error
+  }
   logger.info(
     {
       host: settings.host,

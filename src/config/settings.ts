@@ -149,7 +149,12 @@ const environmentSchema = z.object({
   ENCRYPTION_KEYS: z.string().trim().min(1).superRefine(checkEncryptionKeys).optional(),
   DATABASE_POOL_MAX: wholeNumber(1, 500).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  NODE_ENV: z.string().trim().optional(),
+  // A typo such as "prod" would silently skip every production check.
+  NODE_ENV: z
+    .enum(['production', 'development', 'test'], {
+      error: 'expected production, development or test',
+    })
+    .optional(),
   PUBLIC_BASE_URL_ALLOW_HTTP: switchSetting.default(false),
   SHUTDOWN_TIMEOUT_SECONDS: wholeNumber(1, 3600).default(25),
 

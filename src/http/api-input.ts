@@ -45,21 +45,33 @@ export function acceptJsonBodies(app: FastifyInstance): void {
   })
 }
 
-/** Returns why a parsed JSON value cannot be taken, or null. Iterative, so any depth is safe. */
+/**
+ * Returns why a parsed JSON value cannot be taken, or null. Iterative, so
+ * any depth is safe. PostgreSQL's text and jsonb reject NUL characters and
+ * lone UTF-16 surrogates (`"\\ud800"`), which JSON.parse accepts.
+ */
 export function unacceptableJson(value: unknown): string | null {
   const pending: [unknown, number][] = [[value, 0]]
   while (pending.length > 0) {
     const [current, depth] = pending.pop() as [unknown, number]
     if (typeof current === 'string') {
-      if (current.includes('\u0000')) return 'The body contains a NUL character (\\u0000).'
+      const problem = unstorableText(current)
+      if (problem !== null) return problem
     } else if (typeof current === 'object' && current !== null) {
       if (depth >= JSON_MAX_DEPTH) return `The body is nested deeper than ${JSON_MAX_DEPTH} levels.`
       for (const [key, child] of Object.entries(current)) {
-        if (key.includes('\u0000')) return 'The body contains a NUL character (\\u0000).'
+        const problem = unstorableText(key)
+        if (problem !== null) return problem
         pending.push([child, depth + 1])
       }
     }
   }
+  return null
+}
+
+function unstorableText(text: string): string | null {
+  if (text.includes('\u0000')) return 'The body contains a NUL character (\\u0000).'
+  if (!text.isWellFormed()) return 'The body contains a lone UTF-16 surrogate (such as \\ud800).'
   return null
 }
 

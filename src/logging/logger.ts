@@ -33,14 +33,21 @@ export const SECRET_FIELDS = [
 /** Field names that hold a RUN: logged masked, with only the last digits. */
 export const RUN_FIELDS = ['runAlumno', 'RunAlumno', 'run']
 
-/** Query parameters whose values are RUNs or secrets in a logged URL. */
-const MASKED_QUERY_PARAMETERS = new Map<string, (value: string) => string>([
-  ['runAlumno', (value) => maskRun(normalizeRun(value))],
-  ['RunAlumno', (value) => maskRun(normalizeRun(value))],
-  ['token', () => '[redacted]'],
-  ['Token', () => '[redacted]'],
-  ['apiKey', () => '[redacted]'],
-])
+/** Query parameter names whose values are credentials, in any case: apiKey, api_key, access_token... */
+const SECRET_PARAMETER = /key|token|secret|password|passwd|auth|signature|ticket/i
+
+/** Query parameter names whose values are a RUN or RUT. */
+const RUN_PARAMETER = /^(run|rut|runalumno|rutotec|rut_alumno|run_alumno)$/i
+
+/** Values that are credentials wherever they stand: API keys and webhook secrets. */
+const SECRET_VALUE = /(sk_(test|live)_[A-Za-z0-9_-]+|whsec_[A-Za-z0-9+/=]+)/g
+
+/** Returns how a query parameter's value is logged. */
+function maskQueryValue(name: string, value: string): string {
+  if (SECRET_PARAMETER.test(name)) return '[redacted]'
+  if (RUN_PARAMETER.test(name)) return maskRun(normalizeRun(value))
+  return value.replace(SECRET_VALUE, '[redacted]')
+}
 
 function pathsFor(field: string): string[] {
   const key = /^[A-Za-z_$][\w$]*$/.test(field) ? field : `["${field}"]`
@@ -69,15 +76,9 @@ export function maskUrlForLog(url: string): string {
   if (queryStart === -1) return masked
 
   const query = new URLSearchParams(masked.slice(queryStart + 1))
-  let changed = false
-  for (const [name, mask] of MASKED_QUERY_PARAMETERS) {
-    const values = query.getAll(name)
-    if (values.length === 0) continue
-    query.delete(name)
-    for (const value of values) query.append(name, mask(value))
-    changed = true
-  }
-  return changed ? `${masked.slice(0, queryStart)}?${query.toString()}` : masked
+  const rewritten = new URLSearchParams()
+  for (const [name, value] of query) rewritten.append(name, maskQueryValue(name, value))
+  return `${masked.slice(0, queryStart)}?${rewritten.toString()}`
 }
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

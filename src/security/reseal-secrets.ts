@@ -79,3 +79,26 @@ export async function resealSecrets(
   }
   return results
 }
+
+/**
+ * Returns the key ids that stored values were sealed with but that
+ * ENCRYPTION_KEYS lacks, with how many values each sealed. Empty when every
+ * stored secret can be opened.
+ */
+export async function missingKeyIds(
+  prisma: PrismaClient,
+  secrets: SecretBox,
+): Promise<{ keyId: string; values: number }[]> {
+  const counts = new Map<string, number>()
+  for (const { table, column } of SEALED_COLUMNS) {
+    // Table and column names come from SEALED_COLUMNS above, never from input.
+    const rows = await prisma.$queryRawUnsafe<{ keyId: string; values: number }[]>(
+      `SELECT split_part("${column}", ':', 2) AS "keyId", count(*)::int AS "values"
+       FROM "${table}" WHERE "${column}" IS NOT NULL GROUP BY 1`,
+    )
+    for (const row of rows) counts.set(row.keyId, (counts.get(row.keyId) ?? 0) + row.values)
+  }
+  return [...counts]
+    .filter(([keyId]) => !secrets.keyIds.includes(keyId))
+    .map(([keyId, values]) => ({ keyId, values }))
+}

@@ -20,6 +20,8 @@ export interface SecretBox {
   open(sealed: string): string
   /** Returns the id of the key that sealed a value. */
   keyIdOf(sealed: string): string
+  /** The ids of every configured key, the sealing one first. */
+  readonly keyIds: readonly string[]
 }
 
 /**
@@ -33,6 +35,7 @@ export function createSecretBox(encryptionKeys: string): SecretBox {
 
   return {
     currentKeyId: current,
+    keyIds: [...keys.keys()],
 
     seal(plaintext) {
       const key = keys.get(current) as Buffer

@@ -177,8 +177,22 @@ function decodeRequest(encoded: string): SimulatedRequest | null {
       typeof value.fields === 'object' &&
       value.fields !== null &&
       Object.values(value.fields).every((field) => typeof field === 'string')
-    return valid ? value : null
+    // The field comes back from the browser, so its URLs are checked again:
+    // the page would otherwise auto-post to anything, javascript: included.
+    const urlsUsable = ['UrlRetoma', 'UrlError'].every((name) =>
+      isHttpUrl(value.fields?.[name] ?? ''),
+    )
+    return valid && urlsUsable ? value : null
   } catch {
     return null
+  }
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && value.length <= 100
+  } catch {
+    return false
   }
 }

@@ -167,8 +167,11 @@ async function recordAttempt(
 ): Promise<AttemptReport | null> {
   const attemptNumber = delivery.attemptCount + 1
   const gone = result.statusCode === 410
+  // A target the SSRF guard refuses stays refused: retrying it for three days
+  // would only fill the log. A redelivery tries again once the URL is fixed.
+  const blocked = result.failureKind === 'blocked'
   const retryDelay =
-    result.outcome === 'succeeded' || gone
+    result.outcome === 'succeeded' || gone || blocked
       ? null
       : nextRetryDelaySeconds(attemptNumber, context.retryDelaysSeconds, result.retryAfterSeconds)
 
@@ -180,7 +183,13 @@ async function recordAttempt(
   const deliveryStatus =
     result.outcome === 'succeeded' ? 'succeeded' : nextAttemptAt === null ? 'failed' : 'pending'
   const failureReason =
-    deliveryStatus !== 'failed' ? null : gone ? 'endpoint_gone' : 'attempts_exhausted'
+    deliveryStatus !== 'failed'
+      ? null
+      : gone
+        ? 'endpoint_gone'
+        : blocked
+          ? 'target_blocked'
+          : 'attempts_exhausted'
 
   const recorded = await context.prisma.$transaction(async (tx: Transaction) => {
     await tx.webhookAttempt.create({

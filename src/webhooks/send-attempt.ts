@@ -54,7 +54,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   const agent = new Agent({
     connect: {
       timeout: options.timeoutMs,
-      ...(options.allowPrivateTargets ? {} : { lookup: guardedLookup() }),
+      lookup: guardedLookup(options.allowPrivateTargets),
     },
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
@@ -82,10 +82,9 @@ async function sendWithAgent(
     durationMs: Math.round(performance.now() - started),
   })
 
-  if (!options.allowPrivateTargets) {
-    const blocked = blockedLiteralHost(new URL(attempt.url))
-    if (blocked !== null) return finish(failure('blocked', blocked))
-  }
+  // An IP literal never goes through the lookup, so it is checked here.
+  const blocked = blockedLiteralHost(new URL(attempt.url), options.allowPrivateTargets)
+  if (blocked !== null) return finish(failure('blocked', blocked))
 
   try {
     const response = await request(attempt.url, {

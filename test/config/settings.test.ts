@@ -189,3 +189,9 @@ t.test('shutdown timeout bounds', async (t) => {
   t.equal(loadSettings({ SHUTDOWN_TIMEOUT_SECONDS: '5' }).shutdownTimeoutSeconds, 5)
   t.match(settingsError({ SHUTDOWN_TIMEOUT_SECONDS: '0' }).message, /SHUTDOWN_TIMEOUT_SECONDS/)
 })
+
+t.test('NODE_ENV typo rejected', async (t) => {
+  const error = settingsError({ NODE_ENV: 'prod' })
+  t.match(error.message, /NODE_ENV: expected production, development or test \(got "prod"\)/)
+  t.equal(loadSettings({ NODE_ENV: 'development' }).production, false)
+})

@@ -70,7 +70,16 @@ t.test('URLs masked for logs', async (t) => {
   t.equal(maskUrlForLog('/cb/d2ciKOZEjOTOKPhD3CNEcg/ok'), '/cb/[ticket]/ok')
   t.equal(
     maskUrlForLog('/v1/sessions?runAlumno=12345678-5&status=started'),
-    '/v1/sessions?status=started&runAlumno=*****678-5',
+    '/v1/sessions?runAlumno=*****678-5&status=started',
+  )
+  t.equal(
+    maskUrlForLog('/v1/x?api_key=sk_test_abc&rut=12.345.678-5'),
+    '/v1/x?api_key=%5Bredacted%5D&rut=*****678-5',
+  )
+  t.equal(
+    maskUrlForLog('/v1/x?note=sk_live_abcdef'),
+    '/v1/x?note=%5Bredacted%5D',
+    'a key under any name',
   )
   t.equal(maskUrlForLog('/v1/sessions?status=started'), '/v1/sessions?status=started')
 })

@@ -175,6 +175,24 @@ t.test('simulator', async (t) => {
 
     const tampered = await submitForm(gateway, login, { request: 'not-base64-json' })
     t.equal(tampered.statusCode, 400)
+
+    // The request comes back from the browser: URLs edited in it are checked again.
+    const decoded = JSON.parse(
+      Buffer.from(login.fields['request'] as string, 'base64url').toString(),
+    )
+    for (const url of [
+      'javascript:alert(1)',
+      'data:text/html,x',
+      `https://${'a'.repeat(100)}.cl/`,
+    ]) {
+      const edited = { ...decoded, fields: { ...decoded.fields, UrlRetoma: url } }
+      const answer = await submitForm(gateway, login, {
+        outcome: 'ok',
+        request: Buffer.from(JSON.stringify(edited)).toString('base64url'),
+      })
+      t.equal(answer.statusCode, 400, `UrlRetoma ${url.slice(0, 20)} refused`)
+      t.notMatch(answer.body, /id="autopost"/, 'nothing posted')
+    }
   })
 
   t.test('Token never echoed', async (t) => {

@@ -23,6 +23,8 @@ t.test('non-public addresses are named', async (t) => {
     ['::ffff:127.0.0.1', 'loopback'],
     ['::ffff:10.0.0.1', 'private'],
     ['64:ff9b::7f00:1', 'rfc6052'],
+    ['::127.0.0.1', 'loopback'],
+    ['::169.254.169.254', 'linkLocal'],
     ['8.8.8.8', null],
     ['2001:4860:4860::8888', null],
   ]
@@ -47,6 +49,17 @@ t.test('registration check refuses private targets', async (t) => {
     null,
     'allowed when configured',
   )
+  t.equal(await checkWebhookTarget('http://10.0.0.5/hook', true), null, 'private too')
+  for (const url of [
+    'http://169.254.169.254/latest',
+    'http://[fe80::1]/hook',
+    'http://0.0.0.0/hook',
+  ])
+    t.match(
+      await checkWebhookTarget(url, true),
+      /never go to this range/,
+      `${url} stays refused when private targets are allowed`,
+    )
 })
 
 t.test('URL shape is checked', async (t) => {
