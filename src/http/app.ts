@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url'
 import accepts from '@fastify/accepts'
 import formbody from '@fastify/formbody'
 import helmet from '@fastify/helmet'
-import fastifyStatic from '@fastify/static'
 import view from '@fastify/view'
 import { Eta } from 'eta'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
@@ -34,6 +33,7 @@ import {
 import { renderMessagePage } from './render-page.ts'
 import { senceErrorRoutes } from './routes/api/sence-errors.ts'
 import { requestIdGenerator } from './request-id.ts'
+import { adminRoutes } from './routes/admin/index.ts'
 import { adminApiKeyRoutes } from './routes/api/admin-api-keys.ts'
 import { adminOtecRoutes } from './routes/api/admin-otecs.ts'
 import { attendanceRoutes } from './routes/api/attendance.ts'
@@ -46,6 +46,7 @@ import { launchRoutes } from './routes/browser/launch.ts'
 import { demoRoutes } from './routes/demo.ts'
 import { healthRoutes } from './routes/health.ts'
 import { baseDirectives } from './security-headers.ts'
+import { assetUrls, registerStaticAssets } from './static-assets.ts'
 import type { Settings } from '../config/settings.ts'
 import type { GatewayServices } from './services.ts'
 
@@ -108,13 +109,13 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
   await registerRateLimit(app)
   await app.register(accepts)
   await registerOpenApi(app, settings.publicBaseUrl)
-  await app.register(view, { engine: { eta: new Eta() }, root: TEMPLATES_DIR })
-  await app.register(fastifyStatic, {
-    root: STATIC_DIR,
-    prefix: '/assets/',
-    maxAge: '1d',
-    immutable: false,
+  const assets = assetUrls(STATIC_DIR)
+  await app.register(view, {
+    engine: { eta: new Eta() },
+    root: TEMPLATES_DIR,
+    defaultContext: { assets },
   })
+  await registerStaticAssets(app, STATIC_DIR, assets)
 
   app.setNotFoundHandler((request, reply) => {
     if (request.url.startsWith('/v1/'))
@@ -187,6 +188,7 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
     await app.register(async (demo) => demoRoutes(demo, { ...services, demoOtecId }))
   }
 
+  await adminRoutes(app, services)
   await healthRoutes(app, services)
   return app
 }
