@@ -41,10 +41,12 @@ import { sessionListRoutes } from './routes/api/session-list.ts'
 import { sessionRoutes } from './routes/api/sessions.ts'
 import { webhookDeliveryRoutes } from './routes/api/webhook-deliveries.ts'
 import { webhookEndpointRoutes } from './routes/api/webhook-endpoints.ts'
+import { widgetTokenRoutes } from './routes/api/widget-tokens.ts'
 import { callbackRoutes } from './routes/browser/callbacks.ts'
 import { launchRoutes } from './routes/browser/launch.ts'
 import { demoRoutes } from './routes/demo.ts'
 import { healthRoutes } from './routes/health.ts'
+import { widgetRoutes } from './routes/widget/session-widget.ts'
 import { baseDirectives } from './security-headers.ts'
 import { assetUrls, registerStaticAssets } from './static-assets.ts'
 import type { Settings } from '../config/settings.ts'
@@ -143,6 +145,7 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
       await senceErrorRoutes(otecApi)
       await webhookEndpointRoutes(otecApi, services)
       await webhookDeliveryRoutes(otecApi, services)
+      await widgetTokenRoutes(otecApi, services)
     })
     await api.register(async (adminApi) => {
       adminApi.addHook('onRequest', authenticateAdmin(settings.adminApiKey))
@@ -189,6 +192,7 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
   }
 
   await adminRoutes(app, services)
+  await widgetRoutes(app, services)
   await healthRoutes(app, services)
   return app
 }
