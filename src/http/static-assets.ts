@@ -15,6 +15,9 @@ export const ASSETS_PREFIX = '/assets/'
 const VERSIONED_CACHE_CONTROL = 'public, max-age=31536000, immutable'
 const UNVERSIONED_CACHE_CONTROL = 'public, max-age=3600'
 
+/** Assets that other sites' pages load: the session widget's embed script, on the LMS's course page. */
+const CROSS_ORIGIN_ASSETS = new Set(['session-widget.js'])
+
 /** Each file's versioned URL by its name, such as `gateway.css` → `/assets/gateway.css?v=1a2b3c4d5e`. */
 export type AssetUrls = Readonly<Record<string, string>>
 
@@ -40,6 +43,9 @@ export async function registerStaticAssets(
       const { v } = reply.request.query as { v?: string }
       const versioned = v !== undefined && urls[name] === `${ASSETS_PREFIX}${name}?v=${v}`
       reply.header('cache-control', versioned ? VERSIONED_CACHE_CONTROL : UNVERSIONED_CACHE_CONTROL)
+      // @fastify/helmet's same-origin policy would keep the LMS's page from running the script.
+      if (CROSS_ORIGIN_ASSETS.has(name))
+        reply.header('cross-origin-resource-policy', 'cross-origin')
     },
   })
 }

@@ -24,7 +24,7 @@ async function widgetToken(
 }
 
 const mainText = (html: string) =>
-  parse(html).querySelector('main')?.textContent.replace(/\s+/g, ' ').trim() ?? ''
+  parse(html).querySelector('main, [data-widget]')?.textContent.replace(/\s+/g, ' ').trim() ?? ''
 
 t.test('the API issues widget tokens', async (t) => {
   const gateway = await startTestGateway(t)
@@ -173,7 +173,7 @@ t.test('the timer and the alert before the allotted time ends', async (t) => {
   )
   t.match(root?.getAttribute('data-alert-text'), /^Quedan 10 minutos/)
   t.match(
-    page.querySelector('main')?.textContent,
+    page.querySelector('[data-widget]')?.textContent,
     /tiempo asignado es de 3 h 00 min, hasta las \d\d:\d\d \(hora de Chile\)/,
   )
 

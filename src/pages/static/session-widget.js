@@ -23,7 +23,7 @@
   frame.style.display = 'block'
   frame.style.width = '100%'
   frame.style.maxWidth = '36rem'
-  frame.style.height = '12rem'
+  frame.style.height = '16rem'
   frame.style.border = '0'
   script.parentNode.insertBefore(frame, script.nextSibling)
 

@@ -39,6 +39,13 @@ const widgetStateSchema = z.object({
 
 type SessionWithOtec = Session & { otec: Otec }
 
+/**
+ * Pages about a token that cannot be used may be framed anywhere: without
+ * a session there is no OTEC to take the origins from, and the page has
+ * no button to trick anyone into pressing.
+ */
+const ANY_FRAME = ['*']
+
 export async function widgetRoutes(
   instance: FastifyInstance,
   services: GatewayServices,
@@ -64,7 +71,7 @@ export async function widgetRoutes(
       else request.log.info({ err: error }, 'widget request rejected')
       if (request.url.startsWith('/widget/state'))
         return reply.code(status).header('cache-control', 'no-store').send({ error: error.message })
-      return sendWidgetPage(reply, widgetTokenRejectedPage('malformed'), null, [], status)
+      return sendWidgetPage(reply, widgetTokenRejectedPage('malformed'), null, ANY_FRAME, status)
     })
 
     /** Opens the token and loads its session, or sends the rejection and returns null. */
@@ -98,7 +105,7 @@ export async function widgetRoutes(
           .code(reason === 'expired' ? 410 : 404)
           .header('cache-control', 'no-store')
           .send({ error: reason })
-      return sendWidgetPage(reply, widgetTokenRejectedPage(reason), null, [])
+      return sendWidgetPage(reply, widgetTokenRejectedPage(reason), null, ANY_FRAME)
     }
 
     widget.get(
