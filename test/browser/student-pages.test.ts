@@ -5,20 +5,9 @@
 // through it; the others are rendered by their own page functions through
 // renderMessagePage, as the routes do, on a route of this test.
 
-import type { FastifyReply } from 'fastify'
 import type { Page } from 'playwright-core'
 import t, { type Test } from 'tap'
-import { renderMessagePage } from '../../src/http/render-page.ts'
-import { rateLimitedPage } from '../../src/http/rate-limits.ts'
-import {
-  badBrowserRequestPage,
-  callbackOpenedDirectlyPage,
-  callbackResultPage,
-  internalErrorPage,
-  type MessagePage,
-  ticketRejectedPage,
-  ticketUsedPage,
-} from '../../src/pages/student-pages.ts'
+import { addMessagePageRoute, MESSAGE_PAGES } from '../helpers/student-page-states.ts'
 import { createIntent, VALID_INTENT } from '../helpers/browser-flow.ts'
 import {
   browserSkipReason,
@@ -35,53 +24,9 @@ import {
 import { requestCloseThroughApi } from '../helpers/sessions.ts'
 
 const skip = browserSkipReason()
-const LMS = 'https://lms.example.cl/curso/42'
-
-/** Pages made by the page functions, by name: every state the routes can send. */
-const MESSAGE_PAGES: Record<string, MessagePage> = {
-  'ticket-unknown': ticketRejectedPage('unknown', null),
-  'ticket-used': ticketRejectedPage('used', LMS),
-  'ticket-expired': ticketRejectedPage('expired', LMS),
-  'ticket-superseded': ticketRejectedPage('superseded', LMS),
-  'callback-mismatch': {
-    ...ticketRejectedPage('mismatch', LMS),
-    reference: '3b1f1a2e-5c4d-4e6f-8a9b-0c1d2e3f4a5b',
-  },
-  'used-after-start': ticketUsedPage('started', `${LMS}?result=started`),
-  'used-after-failed-start': ticketUsedPage('start_failed', `${LMS}?result=start_failed&error=308`),
-  'used-after-close': ticketUsedPage('closed', `${LMS}?result=closed`),
-  'used-after-failed-close': ticketUsedPage('close_failed', null),
-  'result-started': callbackResultPage('started', []),
-  'result-closed': callbackResultPage('closed', []),
-  'result-start-failed-308': callbackResultPage('start_failed', [308]),
-  'result-start-failed-311-312': callbackResultPage('start_failed', [311, 312]),
-  'result-start-failed-no-code': callbackResultPage('start_failed', []),
-  'result-close-failed-300': callbackResultPage('close_failed', [300]),
-  'result-close-failed-overrun': callbackResultPage('close_failed', [301], {
-    minutesOpen: 195,
-    maxDurationMinutes: 180,
-  }),
-  'callback-opened-directly': callbackOpenedDirectlyPage(LMS),
-  'unreadable-request': {
-    ...badBrowserRequestPage(413),
-    reference: '3b1f1a2e-5c4d-4e6f-8a9b-0c1d2e3f4a5b',
-  },
-  'internal-error': internalErrorPage('req-7f3a9c2e'),
-  'rate-limited': rateLimitedPage(42),
-}
-
 async function listening(t: Test): Promise<ListeningGateway> {
   return startListeningGateway(t, {
-    beforeListen: (gateway) => {
-      gateway.app.get<{ Params: { name: string } }>(
-        '/test-pages/:name',
-        async (request, reply: FastifyReply) => {
-          const page = MESSAGE_PAGES[request.params.name]
-          if (page === undefined) return reply.code(404).send()
-          return renderMessagePage(reply, page)
-        },
-      )
-    },
+    beforeListen: (gateway) => addMessagePageRoute(gateway.app),
   })
 }
 
