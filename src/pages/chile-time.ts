@@ -15,7 +15,7 @@ export function formatClockTime(instant: Date): string {
   return DateTime.fromJSDate(instant, { zone: DEFAULT_SENCE_ZONE }).toFormat('HH:mm')
 }
 
-/** A duration in whole minutes as `2 h 05 min`, or `45 min` under an hour. */
+/** Formats a duration in minutes, rounded down, as `2 h 05 min`, or `45 min` under an hour. */
 export function formatMinutes(totalMinutes: number): string {
   const minutes = Math.max(0, Math.floor(totalMinutes))
   const hours = Math.floor(minutes / 60)
@@ -30,7 +30,7 @@ export function startOfChileDay(value: string | undefined): Date | undefined {
   return day.isValid ? day.toJSDate() : undefined
 }
 
-/** The start of the day after an `<input type="date">` value, so that a "to" day is included. */
+/** Returns the start of the day after an `<input type="date">` value, so that a "to" day is included. */
 export function endOfChileDay(value: string | undefined): Date | undefined {
   const start = startOfChileDay(value)
   if (start === undefined) return undefined

@@ -97,7 +97,7 @@ export function widgetPage(state: WidgetState, now: Date = new Date()): WidgetPa
   }
 }
 
-/** The page for a token that has expired or cannot be read. */
+/** Returns the page for a token that has expired or cannot be read. */
 export function widgetTokenRejectedPage(
   reason: 'malformed' | 'expired' | 'unknown_session',
 ): WidgetPage {
@@ -142,6 +142,19 @@ function timerOf(state: WidgetState, now: Date): WidgetTimer | null {
     elapsed: formatElapsed(state.startedAt, now),
     alertText,
     endedText,
-    currentAlert: now >= state.endsAt ? endedText : now >= state.alertAt ? alertText : null,
+    currentAlert: currentAlert(now, state.endsAt, endedText, state.alertAt, alertText),
   }
+}
+
+/** Returns the alert already due at `now`: the end's, the one before it, or none. */
+function currentAlert(
+  now: Date,
+  endsAt: Date,
+  endedText: string,
+  alertAt: Date,
+  alertText: string,
+): string | null {
+  if (now >= endsAt) return endedText
+  if (now >= alertAt) return alertText
+  return null
 }

@@ -33,7 +33,7 @@ export async function dashboardCounts(
   return { openSessions, failedSessions, pendingDeliveries, failedDeliveries }
 }
 
-/** The OTEC's course codes with their number of sessions, for the attendance page's choice of course. */
+/** Lists the OTEC's course codes with their number of sessions, for the attendance page's choice of course. */
 export async function listCourses(
   prisma: PrismaClient,
   otecId: string,

@@ -1,7 +1,7 @@
 // SENCE's error codes among an OTEC's failed sessions, for the admin
 // dashboard: how many sessions each code left failed, split by start and
 // close, and the last one. A session's codes are those of its last failed
-// callback; a successful retry of the close clears them, so a code counts
+// callback. A successful retry of the close clears them, so a code counts
 // only while its session is still failed.
 
 import { Prisma, type PrismaClient } from '../persistence/database.ts'

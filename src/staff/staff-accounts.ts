@@ -30,7 +30,7 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase()
 }
 
-/** A deliberately loose check: something@something.tld, at most 254 characters (RFC 5321's limit). */
+/** Checks an address loosely: something@something.tld, at most 254 characters (RFC 5321's limit). */
 function emailProblem(email: string): string | null {
   if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
     return `"${email}" is not an email address`
@@ -101,7 +101,7 @@ export async function deleteStaffAccount(prisma: PrismaClient, email: string): P
   return deleted.count > 0
 }
 
-/** An address fit for a log line: the first character of the local part and the domain. */
+/** Masks an address for a log line: the first character of the local part, and the domain. */
 export function maskEmail(email: string): string {
   const normalized = normalizeEmail(email)
   const at = normalized.lastIndexOf('@')

@@ -1,7 +1,8 @@
-// What the session widget shows: the time since SENCE's login, the end of
-// the session's allotted time (its maximum length) and an alert
-// ALERT_BEFORE_END_MINUTES before it, as SENCE's manual recommends for the
-// LMS's pages, and whether the student may start the logout now.
+// The state the session widget shows: the time since SENCE's login, and
+// the end of the session's allotted time (its maximum length) with an
+// alert ALERT_BEFORE_END_MINUTES before it, as SENCE's manual recommends
+// for the LMS's pages. It also tells whether the student may start the
+// logout now.
 
 import type { Session } from '../persistence/generated/client.ts'
 import { CLOSABLE_STATUSES, type SessionStatus } from '../sessions/session-status.ts'
@@ -49,7 +50,7 @@ export function widgetState(session: Session): WidgetState {
   }
 }
 
-/** The time elapsed since an instant as `h:mm:ss`, the format of the widget's timer. */
+/** Formats the time elapsed since an instant as `h:mm:ss`, as the widget's timer shows it. */
 export function formatElapsed(since: Date, now: Date): string {
   const seconds = Math.max(0, Math.floor((now.getTime() - since.getTime()) / 1000))
   const hours = Math.floor(seconds / 3600)

@@ -5,10 +5,10 @@
 //
 // The token is the session id, the token's lifetime and its expiry, sealed
 // with AES-256-GCM by the same SecretBox as the SENCE Tokens, so that every
-// instance of the gateway can open it without a database row and nobody
-// can forge or extend one. It cannot be revoked before it expires, which is
-// why it lives minutes, not hours; the widget renews it while the session
-// is open (see widget-state.ts).
+// instance of the gateway can open it without a database row, and without
+// the keys no one can forge or extend one. It cannot be revoked before it
+// expires, which is why it lives minutes, not hours. The widget's script
+// renews it through GET /widget/state while the session is open.
 
 import { z } from 'zod'
 import type { SecretBox } from '../security/secret-box.ts'

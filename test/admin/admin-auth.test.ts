@@ -103,7 +103,7 @@ t.test('failures look alike, and five lock the account', async (t) => {
     lockedFor > (LOCK_OUT_SECONDS - 60) * 1000 && lockedFor <= LOCK_OUT_SECONDS * 1000,
     'for 15 minutes',
   )
-  t.equal(logLinesWith(gateway, 'staff sign-in refused: locked out').length, 1)
+  t.equal(logLinesWith(gateway, 'staff sign-in rejected: account locked').length, 1)
   const failures = logLinesWith(gateway, 'staff sign-in failed')
   t.same(
     failures.map((line) => line['reason']),

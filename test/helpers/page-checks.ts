@@ -13,7 +13,7 @@ export const SCREENSHOTS_DIR = fileURLToPath(
   new URL('../../test-output/screenshots/', import.meta.url),
 )
 
-/** The rules' violations on the page, each as `rule-id: description (selector, ...)`. */
+/** Runs axe-core and returns each violation as `rule-id: description (selector, ...)`. */
 export async function axeViolations(page: Page): Promise<string[]> {
   const results = await new AxeBuilder({ page }).analyze()
   return results.violations.map(
@@ -22,7 +22,7 @@ export async function axeViolations(page: Page): Promise<string[]> {
   )
 }
 
-/** How many pixels the page is wider than its viewport: 0 when nothing scrolls sideways. */
+/** Returns how many pixels the page is wider than its viewport: 0 when nothing scrolls sideways. */
 export async function horizontalOverflow(page: Page): Promise<number> {
   // A string, evaluated in the page: the test code is type-checked without the DOM's types.
   return Number(

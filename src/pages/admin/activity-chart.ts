@@ -11,7 +11,7 @@ type SeriesKey = 'started' | 'closed' | 'failed'
 export interface ChartSeries {
   key: SeriesKey
   label: string
-  /** From the Okabe-Ito palette, told apart with colour-blindness (its green darkened to reach 3:1 contrast on white). */
+  /** A colour of the Okabe-Ito palette, distinguishable with colour-blindness (its green darkened to reach 3:1 contrast on white). */
   color: string
 }
 
@@ -91,7 +91,7 @@ export function activityChart(days: DailyActivity[]): ActivityChart {
   }
 }
 
-/** The smallest of 1, 2 or 5 times a power of ten that is at least `value` (1 for 0). */
+/** Returns the smallest of 1, 2 or 5 times a power of ten that is at least `value` (1 for 0). */
 function roundStep(value: number): number {
   if (value <= 1) return 1
   const power = 10 ** Math.floor(Math.log10(value))

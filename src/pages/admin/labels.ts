@@ -40,7 +40,7 @@ export const DELIVERY_FAILURE_LABELS: Record<string, string> = {
   endpoint_disabled: 'el endpoint está desactivado',
 }
 
-/** The label of an event type, or the type itself for one stored before this table knew it. */
+/** Returns the label of an event type, or the type itself for a type this table does not have. */
 export function eventTypeLabel(type: string): string {
   return EVENT_TYPE_LABELS[type as SessionEventType] ?? type
 }

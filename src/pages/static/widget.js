@@ -2,7 +2,7 @@
 // without it): it advances the timer every second, shows the alert when
 // the session's allotted time is about to end, renews the token every
 // minute while the session is open, reloads the widget when the session's
-// status changes, and tells the embed script its height.
+// status changes, and sends its height to the embed script.
 ;(function () {
   'use strict'
   var RENEW_INTERVAL_MS = 60 * 1000

@@ -68,7 +68,7 @@ export function requireStaff(prisma: PrismaClient, cookies: AdminCookies) {
   }
 }
 
-/** The signed-in account of a route behind requireStaff. */
+/** Returns the signed-in account of a route behind requireStaff. */
 export function staffOf(request: FastifyRequest): SignedInStaff['staff'] {
   if (request.staff === null) throw new Error('this admin route requires a signed-in staff account')
   return request.staff

@@ -101,7 +101,7 @@ function filtersOf(form: ReturnType<typeof readForm>) {
   }
 }
 
-/** A course code as part of a file name: letters, digits, dashes and underscores only. */
+/** Turns a course code into part of a file name: letters, digits, dashes and underscores only. */
 function fileSafe(text: string): string {
   return text.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60)
 }

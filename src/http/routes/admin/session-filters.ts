@@ -69,7 +69,7 @@ function dateFilter(
   return parsed
 }
 
-/** The query string of a filter form, without empty fields, for links such as the next page. */
+/** Builds the query string of a filter form, without empty fields, for links such as the next page. */
 export function filterQuery(
   form: Record<string, string>,
   extra: Record<string, string> = {},

@@ -17,7 +17,7 @@ const SIGN_IN_PER_IP_PER_MINUTE = 20
 
 /**
  * One message for an unknown address, a wrong password and a locked
- * account, so that the page never tells which addresses have an account.
+ * account, so that the page does not reveal which addresses have an account.
  */
 const SIGN_IN_FAILED =
   `El correo o la contraseña no son correctos, o la cuenta está bloqueada. Después de ` +
@@ -69,7 +69,7 @@ export async function signInRoutes(
       if (!result.ok) {
         const fields = { reason: result.reason, staffId: result.staffId, email: maskEmail(email) }
         if (result.reason === 'locked')
-          request.log.warn(fields, 'staff sign-in refused: locked out')
+          request.log.warn(fields, 'staff sign-in rejected: account locked')
         else request.log.info(fields, 'staff sign-in failed')
         return renderAdminPage(reply, 'sign-in', {
           title: 'Ingresar al panel',
