@@ -1,5 +1,6 @@
 // The fastify application: plugins first, then the routes by audience (the
-// LMS's REST API, the student's browser, the simulator). Routes translate
+// LMS's REST API, the student's browser, the simulator, the staff's
+// dashboard and the session widget). Routes translate
 // between HTTP and the session use cases and hold no rules of their own.
 
 import { fileURLToPath } from 'node:url'
