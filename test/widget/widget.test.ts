@@ -23,6 +23,16 @@ async function widgetToken(
   })
 }
 
+/** Posts the widget's logout form, as its button does. */
+function pressLogout(gateway: TestGateway, token: string) {
+  return gateway.app.inject({
+    method: 'POST',
+    url: '/widget/close',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ token }).toString(),
+  })
+}
+
 const mainText = (html: string) =>
   parse(html).querySelector('main, [data-widget]')?.textContent.replace(/\s+/g, ' ').trim() ?? ''
 
@@ -295,12 +305,7 @@ t.test('the logout button', async (t) => {
   t.equal(form?.getAttribute('method'), 'post')
   t.equal(form?.getAttribute('target'), '_top', 'the whole window goes to SENCE')
 
-  const close = await gateway.app.inject({
-    method: 'POST',
-    url: '/widget/close',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ token }).toString(),
-  })
+  const close = await pressLogout(gateway, token)
   t.equal(close.statusCode, 303)
   t.match(close.headers.location, /^http:\/\/gateway\.test\/go\/[A-Za-z0-9_-]{22}$/)
   const closing = await readSession(gateway, session.id)
@@ -325,23 +330,13 @@ t.test('the logout button', async (t) => {
       },
     }),
   ])
-  const again = await gateway.app.inject({
-    method: 'POST',
-    url: '/widget/close',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ token }).toString(),
-  })
+  const again = await pressLogout(gateway, token)
   t.equal(again.statusCode, 409)
   t.match(mainText(again.body), /Tu sesión ya no está abierta en SENCE/)
   t.equal(
     parse(again.body).querySelector('a.button')?.getAttribute('href'),
     'https://lms.example.cl/',
   )
-  const forged = await gateway.app.inject({
-    method: 'POST',
-    url: '/widget/close',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: 'token=wt_forged',
-  })
+  const forged = await pressLogout(gateway, 'wt_forged')
   t.equal(forged.statusCode, 404)
 })

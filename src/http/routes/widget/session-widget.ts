@@ -17,14 +17,14 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Otec, Session } from '../../../persistence/generated/client.ts'
-import { widgetPage, widgetTokenRejectedPage, type WidgetPage } from '../../../pages/widget-page.ts'
+import { widgetPage, widgetTokenRejectedPage } from '../../../pages/widget-page.ts'
 import { requestClose } from '../../../sessions/request-close.ts'
 import { widgetState } from '../../../widget/widget-state.ts'
 import { issueWidgetToken, openWidgetToken } from '../../../widget/widget-token.ts'
 import { byClientIp, RateLimitedError, rateLimitHook } from '../../rate-limits.ts'
 import { renderMessagePage } from '../../render-page.ts'
-import { serializeDirectives, widgetPageDirectives } from '../../security-headers.ts'
 import type { GatewayServices } from '../../services.ts'
+import { ANY_FRAME, lmsLink, sendWidgetPage } from './render-widget.ts'
 
 const tokenQuery = z.object({
   token: z.string().max(1024).describe('The widget token of the API.'),
@@ -38,13 +38,6 @@ const widgetStateSchema = z.object({
 })
 
 type SessionWithOtec = Session & { otec: Otec }
-
-/**
- * Pages about a token that cannot be used may be framed anywhere: without
- * a session there is no OTEC to take the origins from, and the page has
- * no button to trick anyone into pressing.
- */
-const ANY_FRAME = ['*']
 
 export async function widgetRoutes(
   instance: FastifyInstance,
@@ -219,27 +212,4 @@ export async function widgetRoutes(
       },
     )
   })
-}
-
-/** Sends the widget page with a CSP that lets only the OTEC's return origins frame it. */
-function sendWidgetPage(
-  reply: FastifyReply,
-  page: WidgetPage,
-  token: string | null,
-  frameAncestors: string[],
-  status: number = page.status,
-) {
-  // Replaces @fastify/helmet's headers, which forbid framing, for this response only.
-  reply.header('content-security-policy', serializeDirectives(widgetPageDirectives(frameAncestors)))
-  reply.removeHeader('x-frame-options')
-  return reply
-    .code(status)
-    .header('cache-control', 'no-store')
-    .view('widget.eta', { ...page, token, serverNow: new Date().toISOString() })
-}
-
-/** A link back to the LMS, at the origin of the session's return URL. */
-function lmsLink(returnUrl: string | null) {
-  if (returnUrl === null) return undefined
-  return { href: `${new URL(returnUrl).origin}/`, label: 'Volver al sitio del curso' }
 }
