@@ -6,6 +6,7 @@ import { runMigrate } from './migrate.ts'
 import { runOtec } from './otec.ts'
 import { runResealSecrets } from './reseal-secrets.ts'
 import { runServe } from './serve.ts'
+import { runStaff } from './staff.ts'
 import { UsageError } from './usage-error.ts'
 import { runWebhook } from './webhook.ts'
 import { runWorker } from './worker.ts'
@@ -21,6 +22,8 @@ commands:
   otec <subcommand>     register, list, update OTECs and rotate their API keys;
                         see "sence-gateway otec --help"
   webhook <subcommand>  manage webhook endpoints and deliveries; see "sence-gateway webhook --help"
+  staff <subcommand>    accounts of OTEC staff for the dashboard at /admin;
+                        see "sence-gateway staff --help"
   generate-key          print a new ENCRYPTION_KEYS entry
   reseal-secrets [--dry-run]
                         re-seal stored secrets with the first ENCRYPTION_KEYS key
@@ -42,6 +45,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runWorker(rest)
       case 'webhook':
         return await runWebhook(rest)
+      case 'staff':
+        return await runStaff(rest)
       case 'generate-key':
         return runGenerateKey(rest)
       case 'reseal-secrets':

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { loadSettings } from '../config/settings.ts'
 import { buildApp } from '../http/app.ts'
 import { ensureDemoOtec, type DemoOtec } from './demo-otec.ts'
+import { ensureDemoStaff, type DemoStaff } from './demo-staff.ts'
 import { stopOnSignal } from './graceful-shutdown.ts'
 import { openRuntime, type Runtime } from './runtime.ts'
 import { UsageError } from './usage-error.ts'
@@ -15,6 +16,7 @@ export async function runServe(args: string[]): Promise<number> {
   const { logger } = runtime
 
   const demo = settings.embedded ? await ensureDemoOtec(runtime) : null
+  const demoStaff = demo === null ? null : await ensureDemoStaff(runtime, demo.id)
   const webhooks = await startWebhookDelivery(runtime, { worker: values['no-worker'] !== true })
   const app = await buildApp({ ...runtime, demoOtecId: demo?.id })
   try {
@@ -38,7 +40,7 @@ export async function runServe(args: string[]): Promise<number> {
     },
     'sence-gateway listening',
   )
-  if (demo !== null) printDemoBanner(runtime, demo)
+  if (demo !== null && demoStaff !== null) printDemoBanner(runtime, demo, demoStaff)
 
   // Fastify's close() stops accepting connections, responds 503 to new
   // requests on open connections, and waits for the requests in flight.
@@ -72,7 +74,7 @@ function parseArgsOrThrow(args: string[]) {
   }
 }
 
-function printDemoBanner(runtime: Runtime, demo: DemoOtec): void {
+function printDemoBanner(runtime: Runtime, demo: DemoOtec, staff: DemoStaff): void {
   const base = runtime.settings.publicBaseUrl
   const lines = [
     '',
@@ -81,6 +83,7 @@ function printDemoBanner(runtime: Runtime, demo: DemoOtec): void {
     `  demo OTEC:     RUT 76543210-3, id ${demo.id}`,
     `  demo API key:  ${demo.apiKey}`,
     `  try it:        ${base}/demo`,
+    `  dashboard:     ${base}/admin   (${staff.email}, password ${staff.password})`,
     '',
     'Create a login intent with curl:',
     `  curl -s -X POST ${base}/v1/sessions \\`,

@@ -1,12 +1,12 @@
 // The fastify application: plugins first, then the routes by audience (the
-// LMS's REST API, the student's browser, the simulator). Routes translate
+// LMS's REST API, the student's browser, the simulator, the staff's
+// dashboard and the session widget). Routes translate
 // between HTTP and the session use cases and hold no rules of their own.
 
 import { fileURLToPath } from 'node:url'
 import accepts from '@fastify/accepts'
 import formbody from '@fastify/formbody'
 import helmet from '@fastify/helmet'
-import fastifyStatic from '@fastify/static'
 import view from '@fastify/view'
 import { Eta } from 'eta'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
@@ -34,6 +34,7 @@ import {
 import { renderMessagePage } from './render-page.ts'
 import { senceErrorRoutes } from './routes/api/sence-errors.ts'
 import { requestIdGenerator } from './request-id.ts'
+import { adminRoutes } from './routes/admin/index.ts'
 import { adminApiKeyRoutes } from './routes/api/admin-api-keys.ts'
 import { adminOtecRoutes } from './routes/api/admin-otecs.ts'
 import { attendanceRoutes } from './routes/api/attendance.ts'
@@ -41,11 +42,14 @@ import { sessionListRoutes } from './routes/api/session-list.ts'
 import { sessionRoutes } from './routes/api/sessions.ts'
 import { webhookDeliveryRoutes } from './routes/api/webhook-deliveries.ts'
 import { webhookEndpointRoutes } from './routes/api/webhook-endpoints.ts'
+import { widgetTokenRoutes } from './routes/api/widget-tokens.ts'
 import { callbackRoutes } from './routes/browser/callbacks.ts'
 import { launchRoutes } from './routes/browser/launch.ts'
 import { demoRoutes } from './routes/demo.ts'
 import { healthRoutes } from './routes/health.ts'
+import { widgetRoutes } from './routes/widget/session-widget.ts'
 import { baseDirectives } from './security-headers.ts'
+import { assetUrls, registerStaticAssets } from './static-assets.ts'
 import type { Settings } from '../config/settings.ts'
 import type { GatewayServices } from './services.ts'
 
@@ -108,13 +112,13 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
   await registerRateLimit(app)
   await app.register(accepts)
   await registerOpenApi(app, settings.publicBaseUrl)
-  await app.register(view, { engine: { eta: new Eta() }, root: TEMPLATES_DIR })
-  await app.register(fastifyStatic, {
-    root: STATIC_DIR,
-    prefix: '/assets/',
-    maxAge: '1d',
-    immutable: false,
+  const assets = assetUrls(STATIC_DIR)
+  await app.register(view, {
+    engine: { eta: new Eta() },
+    root: TEMPLATES_DIR,
+    defaultContext: { assets },
   })
+  await registerStaticAssets(app, STATIC_DIR, assets)
 
   app.setNotFoundHandler((request, reply) => {
     if (request.url.startsWith('/v1/'))
@@ -142,6 +146,7 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
       await senceErrorRoutes(otecApi)
       await webhookEndpointRoutes(otecApi, services)
       await webhookDeliveryRoutes(otecApi, services)
+      await widgetTokenRoutes(otecApi, services)
     })
     await api.register(async (adminApi) => {
       adminApi.addHook('onRequest', authenticateAdmin(settings.adminApiKey))
@@ -187,6 +192,8 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
     await app.register(async (demo) => demoRoutes(demo, { ...services, demoOtecId }))
   }
 
+  await adminRoutes(app, services)
+  await widgetRoutes(app, services)
   await healthRoutes(app, services)
   return app
 }

@@ -41,3 +41,25 @@ export function simulatorPageDirectives(): Directives {
   const { formAction: _formAction, ...rest } = baseDirectives()
   return rest
 }
+
+/**
+ * The session widget, which the LMS frames on its course page: framing is
+ * allowed to the OTEC's return origins only (none when it has none), and
+ * the logout form posts to the gateway, which redirects to /go/{ticket}.
+ */
+export function widgetPageDirectives(frameAncestors: readonly string[]): Directives {
+  return {
+    ...baseDirectives(),
+    frameAncestors: frameAncestors.length === 0 ? ["'none'"] : [...frameAncestors],
+  }
+}
+
+/** Writes directives as a Content-Security-Policy header value, as helmet does. */
+export function serializeDirectives(directives: Directives): string {
+  return Object.entries(directives)
+    .map(
+      ([name, values]) =>
+        `${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)} ${values.join(' ')}`,
+    )
+    .join(';')
+}

@@ -13,6 +13,8 @@ export interface SessionFilters {
   codigoCurso?: string | undefined
   idSesionAlumno?: string | undefined
   statuses?: SessionStatus[] | undefined
+  /** Sessions whose last failed callback carried this SENCE code. */
+  errorCode?: number | undefined
   /** Created at or after this instant. */
   from?: Date | undefined
   /** Created before this instant. */
@@ -67,6 +69,7 @@ function filterConditions(filters: SessionFilters): Prisma.SessionWhereInput {
     ...(filters.codigoCurso === undefined ? {} : { codigoCurso: filters.codigoCurso }),
     ...(filters.idSesionAlumno === undefined ? {} : { idSesionAlumno: filters.idSesionAlumno }),
     ...(filters.statuses === undefined ? {} : { status: { in: filters.statuses } }),
+    ...(filters.errorCode === undefined ? {} : { errorCodes: { has: filters.errorCode } }),
     ...(Object.keys(createdAt).length === 0 ? {} : { createdAt }),
   }
 }

@@ -14,6 +14,23 @@ async function postForm(action: string, fields: Record<string, string>): Promise
   })
 }
 
+/** Signs in to the dashboard as a browser would: the form's CSRF token and cookie, then the post. */
+async function signInStatus(base: string, email: string, password: string): Promise<number> {
+  const form = await fetch(`${base}/admin/sign-in`)
+  const cookie = form.headers
+    .getSetCookie()
+    .map((value) => value.split(';')[0])
+    .join('; ')
+  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? ''
+  const response = await fetch(`${base}/admin/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: new URLSearchParams({ _csrf: token, email, password }).toString(),
+    redirect: 'manual',
+  })
+  return response.status
+}
+
 t.test('embedded default runs a login and keeps its key', async (t) => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sg-embedded-'))
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
@@ -33,6 +50,13 @@ t.test('embedded default runs a login and keeps its key', async (t) => {
     'key file readable by its owner only',
   )
   t.equal(statSync(path.join(dataDir, 'encryption-keys')).mode & 0o777, 0o600)
+  const dashboard = new RegExp(
+    `dashboard:\\s+${base}/admin\\s+\\(demo@otec\\.example, password (\\S+)\\)`,
+  )
+  const password = dashboard.exec(first.stderr())?.[1] as string
+  t.match(password, /^[A-Za-z0-9_-]{16}$/, 'a demo staff account for the dashboard')
+  t.equal(statSync(path.join(dataDir, 'demo-staff.json')).mode & 0o777, 0o600)
+  t.equal(await signInStatus(base, 'demo@otec.example', password), 303, 'it signs in')
 
   const created = await fetch(`${base}/v1/sessions`, {
     method: 'POST',
@@ -71,6 +95,7 @@ t.test('embedded default runs a login and keeps its key', async (t) => {
     apiKey,
     'same key after a restart',
   )
+  t.equal(dashboard.exec(second.stderr())?.[1], password, 'same password after a restart')
 
   const stored = await fetch(`${base}/v1/sessions/${session.id}`, {
     headers: { authorization: `Bearer ${apiKey}` },

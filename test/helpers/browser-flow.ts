@@ -6,15 +6,18 @@ import type { LightMyRequestResponse } from 'fastify'
 import { onlyFormOf, type HtmlForm } from './html-forms.ts'
 import { PUBLIC_BASE_URL, type TestGateway } from './gateway.ts'
 
-/** Turns an absolute gateway URL into the path inject expects. */
-export function gatewayPath(url: string): string {
-  if (url.startsWith(PUBLIC_BASE_URL)) return url.slice(PUBLIC_BASE_URL.length)
+/** Turns an absolute gateway URL into the path inject expects; `base` is the gateway's PUBLIC_BASE_URL. */
+export function gatewayPath(url: string, base: string = PUBLIC_BASE_URL): string {
+  if (url.startsWith(base)) return url.slice(base.length)
   if (url.startsWith('/')) return url
   throw new Error(`not a gateway URL: ${url}`)
 }
 
 export async function getPage(gateway: TestGateway, url: string): Promise<LightMyRequestResponse> {
-  return gateway.app.inject({ method: 'GET', url: gatewayPath(url) })
+  return gateway.app.inject({
+    method: 'GET',
+    url: gatewayPath(url, gateway.settings.publicBaseUrl),
+  })
 }
 
 export async function submitForm(
@@ -24,7 +27,7 @@ export async function submitForm(
 ): Promise<LightMyRequestResponse> {
   return gateway.app.inject({
     method: 'POST',
-    url: gatewayPath(form.action),
+    url: gatewayPath(form.action, gateway.settings.publicBaseUrl),
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({ ...form.fields, ...changes }).toString(),
   })

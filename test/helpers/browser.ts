@@ -40,7 +40,10 @@ interface Teardown {
 }
 
 /** Launches chromium with a fresh profile, closed and removed at teardown. */
-export async function launchBrowser(t: Teardown): Promise<BrowserContext> {
+export async function launchBrowser(
+  t: Teardown,
+  options: { javaScriptEnabled?: boolean } = {},
+): Promise<BrowserContext> {
   const profile = mkdtempSync(path.join(tmpdir(), 'sg-chromium-'))
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
@@ -48,6 +51,7 @@ export async function launchBrowser(t: Teardown): Promise<BrowserContext> {
     // launchPersistentContext passes the fresh profile as --user-data-dir itself.
     args: CHROMIUM_ARGS,
     timeout: 30_000,
+    javaScriptEnabled: options.javaScriptEnabled ?? true,
   })
   t.teardown(async () => {
     await context.close()
@@ -65,10 +69,23 @@ export interface StandInLms {
   requests: string[]
 }
 
-async function startStandInLms(t: Teardown): Promise<StandInLms> {
+/** A page the stand-in LMS serves at a path, made from the gateway's origin (for example one that embeds the widget). */
+export type LmsPage = (gatewayOrigin: string) => string
+
+async function startStandInLms(
+  t: Teardown,
+  pages: Record<string, LmsPage>,
+  gatewayOrigin: string,
+): Promise<StandInLms> {
   const requests: string[] = []
   const server: Server = createServer((request: IncomingMessage, response) => {
     requests.push(request.url ?? '')
+    const page = pages[new URL(request.url ?? '/', 'http://lms').pathname]
+    if (page !== undefined) {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      response.end(page(gatewayOrigin))
+      return
+    }
     const query = new URL(request.url ?? '/', 'http://lms').searchParams
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
     response.end(
@@ -95,18 +112,31 @@ export interface ListeningGateway {
   lms: StandInLms
 }
 
+export interface ListeningOptions {
+  /** More settings, such as FAST_WEBHOOK_SETTINGS. */
+  environment?: Record<string, string>
+  /** Pages of the stand-in LMS by path; any other path shows the query it received. */
+  lmsPages?: Record<string, LmsPage>
+  /** Runs after the app is built and before it listens, to add routes of a test's own. */
+  beforeListen?: (gateway: TestGateway) => void | Promise<void>
+}
+
 /**
  * Starts the test gateway on a loopback port, with PUBLIC_BASE_URL set to
  * it, the simulator on, and a stand-in LMS whose origin the OTEC may return to.
  */
-export async function startListeningGateway(t: Teardown): Promise<ListeningGateway> {
-  const lms = await startStandInLms(t)
+export async function startListeningGateway(
+  t: Teardown,
+  options: ListeningOptions = {},
+): Promise<ListeningGateway> {
   const port = await freePort()
   const baseUrl = `http://127.0.0.1:${port}`
+  const lms = await startStandInLms(t, options.lmsPages ?? {}, baseUrl)
   const gateway = await startTestGateway(t, {
-    environment: { PUBLIC_BASE_URL: baseUrl },
+    environment: { ...options.environment, PUBLIC_BASE_URL: baseUrl },
     otec: { returnOrigins: [lms.origin] },
   })
+  await options.beforeListen?.(gateway)
   await gateway.app.listen({ host: '127.0.0.1', port })
   return { gateway, baseUrl, lms }
 }

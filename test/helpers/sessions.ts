@@ -89,7 +89,7 @@ export async function postCallback(
 ): Promise<LightMyRequestResponse> {
   return gateway.app.inject({
     method: 'POST',
-    url: gatewayPath(url),
+    url: gatewayPath(url, gateway.settings.publicBaseUrl),
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     payload: typeof fields === 'string' ? fields : new URLSearchParams(fields).toString(),
   })

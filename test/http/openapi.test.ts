@@ -4,8 +4,9 @@ import { startTestGateway } from '../helpers/gateway.ts'
 
 /**
  * Routes that are not part of the HTTP contract: the docs themselves, the
- * stylesheet, the simulator (it stands for SENCE) and the embedded demo.
- * Every other route, whoever adds it, must be in the document.
+ * stylesheet, the simulator (it stands for SENCE), the embedded demo and
+ * the staff's dashboard (pages for people, docs/admin.md). Every other
+ * route, whoever adds it, must be in the document.
  */
 // Probes and metrics are for the operator, not the integrator; docs/operations.md covers them.
 const UNDOCUMENTED_PREFIXES = [
@@ -14,6 +15,7 @@ const UNDOCUMENTED_PREFIXES = [
   '/assets/',
   '/simulator',
   '/demo',
+  '/admin',
   '/healthz',
   '/readyz',
   '/metrics',
