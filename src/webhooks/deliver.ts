@@ -111,8 +111,7 @@ export async function processDeliveries(
   const claimed = await claimDeliveries(context, unique)
   const runs = new Map<string, DeliveryRun>()
 
-  for (const id of unique)
-    if (!claimed.has(id)) runs.set(id, await explainUnclaimed(context, id))
+  for (const id of unique) if (!claimed.has(id)) runs.set(id, await explainUnclaimed(context, id))
 
   const sendable: ClaimedDelivery[] = []
   for (const delivery of claimed.values()) {
@@ -142,7 +141,10 @@ export async function processDeliveries(
     try {
       context.onAttempt?.(report)
     } catch (error) {
-      context.logger.error({ err: error, deliveryId: delivery.id }, 'webhook attempt listener failed')
+      context.logger.error(
+        { err: error, deliveryId: delivery.id },
+        'webhook attempt listener failed',
+      )
     }
     runs.set(delivery.id, { kind: 'attempted', report })
   }

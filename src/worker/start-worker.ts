@@ -10,11 +10,7 @@ import type { Database } from '../persistence/database.ts'
 import type { SecretBox } from '../security/secret-box.ts'
 import { observeWebhookAttempt } from '../observability/metrics.ts'
 import { registerBackgroundTask } from '../observability/background-tasks.ts'
-import {
-  processDeliveries,
-  type AttemptReport,
-  type DeliveryContext,
-} from '../webhooks/deliver.ts'
+import { processDeliveries, type AttemptReport, type DeliveryContext } from '../webhooks/deliver.ts'
 import {
   DELIVERY_QUEUE_NAME,
   startDeliveryQueue,
