@@ -3,12 +3,20 @@
 // check that the SQL wrote what the model calls would have: every column,
 // the defaults, and the session each use case returns.
 
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { findApiKey } from '../../src/http/authenticate.ts'
 import { sha256Hex } from '../../src/security/random-tokens.ts'
 import { createLoginIntent } from '../../src/sessions/create-intent.ts'
+import { toSessionView } from '../../src/sessions/session-view.ts'
 import { VALID_INTENT } from '../helpers/browser-flow.ts'
-import { startTestGateway } from '../helpers/gateway.ts'
+import { startTestGateway, type TestGateway } from '../helpers/gateway.ts'
+import {
+  pendingIntent,
+  postCallback,
+  readSession,
+  requestCloseThroughApi,
+  simulatorAnswer,
+} from '../helpers/sessions.ts'
 
 const INTENT_SETTINGS = { publicBaseUrl: 'http://gateway.test', pendingTtlSeconds: 600 }
 
@@ -84,4 +92,114 @@ t.test('API key lookup reads the key and its OTEC', async (t) => {
   t.same(found?.lastUsedAt, expected.lastUsedAt)
   t.equal(found?.revokedAt, null)
   t.equal(await findApiKey(prisma, sha256Hex('sk_test_unknown')), null, 'an unknown key')
+})
+
+/** Adds an endpoint to the gateway's OTEC; the OTEC's own endpoint takes every type. */
+async function addEndpoint(
+  gateway: TestGateway,
+  path: string,
+  options: { eventTypes: string[]; enabled: boolean },
+) {
+  return gateway.db.prisma.webhookEndpoint.create({
+    data: {
+      otecId: gateway.otec.id,
+      url: `https://lms.example.cl/hooks/${path}`,
+      secretSealed: gateway.secrets.seal(`whsec_${Buffer.alloc(32, 7).toString('base64')}`),
+      eventTypes: options.eventTypes,
+      enabled: options.enabled,
+    },
+  })
+}
+
+/** Checks the rows one applied callback wrote, against the session as Prisma reads it. */
+async function checkAppliedCallback(
+  t: Test,
+  gateway: TestGateway,
+  sessionId: string,
+  expected: { webhookType: string; endpointIds: string[]; ticketKind: 'start' | 'close' },
+) {
+  const session = await readSession(gateway, sessionId)
+  const { events, tickets, webhookEvents, ...stored } = session
+  const applied = events.filter((event) => event.type === 'callback_applied').at(-1)
+  const ticket = tickets.filter((candidate) => candidate.kind === expected.ticketKind).at(-1)
+  t.equal(ticket?.status, 'used', 'the ticket is used')
+  t.equal(ticket?.result, stored.status, 'the ticket keeps the result')
+  t.same(ticket?.usedAt, applied?.createdAt, 'usedAt is the time of the callback')
+  t.equal(applied?.ticketId, ticket?.id, 'the event names the ticket')
+  t.equal(applied?.detail, stored.status)
+  t.equal(applied?.toStatus, stored.status)
+  t.same(stored.updatedAt, applied?.createdAt, 'updatedAt is the time of the callback')
+
+  const webhook = webhookEvents.find((event) => event.type === expected.webhookType)
+  t.ok(webhook, `a ${expected.webhookType} webhook`)
+  const payload = webhook?.payload as { type: string; timestamp: string; data: unknown }
+  t.equal(payload.type, expected.webhookType)
+  t.equal(payload.timestamp, stored.updatedAt.toISOString())
+  t.same(payload.data, toSessionView(stored), 'the webhook carries the session as stored')
+  const deliveries = await gateway.db.prisma.webhookDelivery.findMany({
+    where: { eventId: webhook?.id },
+  })
+  t.same(
+    deliveries.map((delivery) => delivery.endpointId).sort(),
+    [...expected.endpointIds].sort(),
+    'one delivery per enabled endpoint that takes the type',
+  )
+  for (const delivery of deliveries) {
+    t.equal(delivery.status, 'pending')
+    t.equal(delivery.attemptCount, 0)
+    t.equal(delivery.otecId, gateway.otec.id)
+    t.same(delivery.nextAttemptAt, applied?.createdAt)
+  }
+}
+
+t.test('applied callbacks match their stored rows', async (t) => {
+  const gateway = await startTestGateway(t, {
+    otec: { webhookUrl: 'https://lms.example.cl/hooks/all' },
+  })
+  const [everyType] = await gateway.db.prisma.webhookEndpoint.findMany({
+    where: { otecId: gateway.otec.id },
+  })
+  const closedOnly = await addEndpoint(gateway, 'closed', {
+    eventTypes: ['session.closed'],
+    enabled: true,
+  })
+  await addEndpoint(gateway, 'off', { eventTypes: [], enabled: false })
+  const all = everyType?.id as string
+
+  const intent = await pendingIntent(gateway, {
+    metadata: { curso: 'Excel', nivel: 2 },
+  })
+  const start = await simulatorAnswer(gateway, intent.startUrl)
+  t.equal((await postCallback(gateway, start.action, start.fields)).statusCode, 303)
+  await checkAppliedCallback(t, gateway, intent.id, {
+    webhookType: 'session.started',
+    endpointIds: [all],
+    ticketKind: 'start',
+  })
+
+  const close = await requestCloseThroughApi(gateway, intent.id)
+  t.equal(close.statusCode, 200)
+  const closing = await simulatorAnswer(gateway, close.json()['closeUrl'])
+  t.equal((await postCallback(gateway, closing.action, closing.fields)).statusCode, 303)
+  await checkAppliedCallback(t, gateway, intent.id, {
+    webhookType: 'session.closed',
+    endpointIds: [all, closedOnly.id],
+    ticketKind: 'close',
+  })
+
+  const failing = await pendingIntent(gateway)
+  const answer = await simulatorAnswer(gateway, failing.startUrl)
+  const failed = await postCallback(gateway, answer.action, {
+    ...answer.fields,
+    GlosaError: '302;301',
+  })
+  t.equal(failed.statusCode, 303)
+  await checkAppliedCallback(t, gateway, failing.id, {
+    webhookType: 'session.start_failed',
+    endpointIds: [all],
+    ticketKind: 'start',
+  })
+  const stored = await readSession(gateway, failing.id)
+  t.same(stored.errorCodes, [302, 301], 'the codes in the order SENCE sent them')
+  t.equal(stored.status, 'start_failed')
 })
