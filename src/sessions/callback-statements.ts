@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto'
 import { Prisma, type Transaction } from '../persistence/database.ts'
 import type { Session, Ticket } from '../persistence/generated/client.ts'
 import { generateWebhookId, type WebhookPayload } from '../webhooks/record-event.ts'
-import { type SessionEventInput, storableJson, storableText } from './session-events.ts'
+import { insertEventForSessionsOf, type SessionEventInput } from './session-events.ts'
+import { type SessionRow, sessionFromRow } from './session-row.ts'
 import type { CallbackResult } from './session-status.ts'
 import { toSessionView } from './session-view.ts'
 
@@ -24,14 +25,14 @@ export async function lockSessionByTicket(
   tx: Transaction,
   ticketHash: string,
 ): Promise<{ session: Session; ticketId: string } | null> {
-  const [row] = await tx.$queryRaw<(Session & { lockedTicketId: string })[]>`
+  const [row] = await tx.$queryRaw<(SessionRow & { lockedTicketId: string })[]>`
     SELECT s.*, t."id" AS "lockedTicketId"
       FROM "Ticket" AS t JOIN "Session" AS s ON s."id" = t."sessionId"
      WHERE t."ticketHash" = ${ticketHash}
        FOR NO KEY UPDATE OF s`
   if (row === undefined) return null
   const { lockedTicketId, ...session } = row
-  return { session, ticketId: lockedTicketId }
+  return { session: sessionFromRow(session), ticketId: lockedTicketId }
 }
 
 /** Columns of Session that a callback may set, with the SQL type of their values. */
@@ -121,7 +122,7 @@ export async function writeAppliedCallback(
 
   // The session's columns are null when its UPDATE matched no row.
   const [row] = await tx.$queryRaw<
-    (Session & { ticketReturnUrl: string | null; deliveryIds: string[] })[]
+    (SessionRow & { ticketReturnUrl: string | null; deliveryIds: string[] })[]
   >`
     WITH "ticket" AS (
       UPDATE "Ticket"
@@ -136,14 +137,13 @@ export async function writeAppliedCallback(
        WHERE "id" = ${session.id}::uuid AND "status" = ${session.status}::"SessionStatus"
          AND EXISTS (SELECT 1 FROM "ticket")
       RETURNING *
-    ), "event" AS (
-      INSERT INTO "SessionEvent" ("id", "sessionId", "ticketId", "type", "fields", "request",
-                                  "detail", "fromStatus", "toStatus", "createdAt")
-      SELECT ${randomUUID()}::uuid, "id", ${input.ticketId}::uuid, 'callback_applied',
-             ${jsonOrNull(event.fields)}::jsonb, ${jsonOrNull(event.request)}::jsonb,
-             ${event.detail === undefined || event.detail === null ? null : storableText(event.detail)},
-             ${session.status}::"SessionStatus", ${result}::"SessionStatus", ${event.at}
-        FROM "session"
+    ), "event" AS (${insertEventForSessionsOf('session', {
+      ...event,
+      ticketId: input.ticketId,
+      type: 'callback_applied',
+      fromStatus: session.status,
+      toStatus: result,
+    })}
     ), "webhook" AS (
       INSERT INTO "WebhookEvent" ("id", "otecId", "sessionId", "type", "payload", "createdAt")
       SELECT ${webhookId}, "otecId", "id", ${webhookType}, ${JSON.stringify(payload)}::jsonb, ${now}
@@ -168,12 +168,8 @@ export async function writeAppliedCallback(
   if (stored.id === null)
     throw new Error(`session ${session.id} changed while locked; the callback was rolled back`)
   return {
-    session: stored,
+    session: sessionFromRow(stored),
     ticket: { id: input.ticketId, returnUrl: ticketReturnUrl },
     deliveryIds,
   }
-}
-
-function jsonOrNull(value: unknown): string | null {
-  return value === undefined ? null : JSON.stringify(storableJson(value))
 }

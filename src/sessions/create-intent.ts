@@ -3,6 +3,7 @@ import type { PrismaClient } from '../persistence/database.ts'
 import type { Otec, Session } from '../persistence/generated/client.ts'
 import { returnUrlPolicyErrors } from '../otecs/return-url-policy.ts'
 import { generateTicket, sha256Hex } from '../security/random-tokens.ts'
+import { type SessionRow, sessionFromRow } from './session-row.ts'
 import { type FieldError, type ValidLoginIntent, validateLoginIntent } from './validate-intent.ts'
 
 export interface IntentSettings {
@@ -79,7 +80,7 @@ async function insertIntent(
 ): Promise<Session> {
   const { sessionId, otec, intent, now, expiresAt } = row
   const metadata = intent.metadata === null ? null : JSON.stringify(intent.metadata)
-  const [session] = await prisma.$queryRaw<Session[]>`
+  const [session] = await prisma.$queryRaw<SessionRow[]>`
     WITH "session" AS (
       INSERT INTO "Session" ("id", "otecId", "status", "environment", "rutOtec", "runAlumno",
                              "codSence", "codigoCurso", "lineaCapacitacion", "idSesionAlumno",
@@ -104,5 +105,5 @@ async function insertIntent(
     )
     SELECT * FROM "session"`
   if (session === undefined) throw new Error(`session ${sessionId} was not inserted`)
-  return session
+  return sessionFromRow(session)
 }

@@ -203,3 +203,22 @@ t.test('applied callbacks match their stored rows', async (t) => {
   t.same(stored.errorCodes, [302, 301], 'the codes in the order SENCE sent them')
   t.equal(stored.status, 'start_failed')
 })
+
+t.test('sessions with a NULL errorCodes column', async (t) => {
+  // Prisma's create left errorCodes NULL, which Prisma reads as [] and raw SQL as null.
+  const gateway = await startTestGateway(t)
+  const intent = await pendingIntent(gateway)
+  await gateway.db.pool.query(`UPDATE "Session" SET "errorCodes" = NULL WHERE "id" = $1`, [
+    intent.id,
+  ])
+  const answer = await simulatorAnswer(gateway, intent.startUrl)
+  t.equal((await postCallback(gateway, answer.action, answer.fields)).statusCode, 303, 'applied')
+  await gateway.db.pool.query(`UPDATE "Session" SET "errorCodes" = NULL WHERE "id" = $1`, [
+    intent.id,
+  ])
+  const again = await postCallback(gateway, answer.action, answer.fields)
+  t.equal(again.statusCode, 303, 'a duplicate is answered')
+  const close = await requestCloseThroughApi(gateway, intent.id)
+  t.equal(close.statusCode, 200, 'the close is requested')
+  t.equal(close.json()['error'], null)
+})
