@@ -7,6 +7,7 @@ import t, { type Test } from 'tap'
 import { findApiKey } from '../../src/http/authenticate.ts'
 import { sha256Hex } from '../../src/security/random-tokens.ts'
 import { createLoginIntent } from '../../src/sessions/create-intent.ts'
+import { findTicketWithSession } from '../../src/sessions/prepare-launch.ts'
 import { toSessionView } from '../../src/sessions/session-view.ts'
 import { VALID_INTENT } from '../helpers/browser-flow.ts'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts'
@@ -221,4 +222,25 @@ t.test('sessions with a NULL errorCodes column', async (t) => {
   const close = await requestCloseThroughApi(gateway, intent.id)
   t.equal(close.statusCode, 200, 'the close is requested')
   t.equal(close.json()['error'], null)
+})
+
+t.test('launch lookup reads the ticket, its session and the Token', async (t) => {
+  const gateway = await startTestGateway(t)
+  const { prisma } = gateway.db
+  const intent = await pendingIntent(gateway, { metadata: { curso: 'Excel' } })
+  const answer = await simulatorAnswer(gateway, intent.startUrl)
+  t.equal((await postCallback(gateway, answer.action, answer.fields)).statusCode, 303)
+  const ticketValue = new URL(intent.startUrl).pathname.split('/').at(-1) as string
+
+  const found = await findTicketWithSession(prisma, sha256Hex(ticketValue))
+  const expected = await prisma.ticket.findUniqueOrThrow({
+    where: { ticketHash: sha256Hex(ticketValue) },
+    include: { session: { include: { otec: true } } },
+  })
+  const { session, ...ticket } = expected
+  const { otec, ...sessionOnly } = session
+  t.strictSame(found?.ticket, ticket, 'the ticket as Prisma reads it, used by the callback')
+  t.strictSame(found?.session, sessionOnly, 'the session as Prisma reads it')
+  t.equal(found?.senceTokenSealed, otec.senceTokenSealed)
+  t.equal(await findTicketWithSession(prisma, sha256Hex('x'.repeat(22))), null, 'unknown')
 })
