@@ -6,7 +6,9 @@
 // loads it anyway to check for pending migrations.)
 
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { readDockerfileStages } from '../scripts/dockerfile-model.ts'
 import { runNode, startServerProcess, type ServerProcess } from './processes.ts'
 
 export const GATEWAY_BIN = fileURLToPath(new URL('../bin/sence-gateway.ts', import.meta.url))
@@ -14,12 +16,31 @@ export const GATEWAY_BIN = fileURLToPath(new URL('../bin/sence-gateway.ts', impo
 /** Connections in the gateway's pg pool (its default) and in the pg baseline's. */
 export const POOL_MAX = 10
 
+/**
+ * NODE_OPTIONS of the image's final stage: the V8 heap limits the gateway
+ * runs with in production, so that the bench measures its memory and its
+ * garbage collection as deployed.
+ */
+export function imageNodeOptions(): string {
+  const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8')
+  const final = readDockerfileStages(dockerfile).at(-1)
+  const options = final?.instructions
+    .filter((instruction) => instruction.keyword === 'ENV')
+    .map((instruction) => instruction.env['NODE_OPTIONS'])
+    .findLast((value) => value !== undefined)
+  if (options === undefined)
+    throw new Error('the Dockerfile sets no NODE_OPTIONS in its final stage')
+  return options
+}
+
 export interface GatewaySetup {
   databaseUrl: string
   port: number
   logPath: string
   /** pino level of the gateway; `info`, its default, writes a line per request. */
   logLevel: string
+  /** The gateway's NODE_OPTIONS: the image's (imageNodeOptions) unless the run chose others. */
+  nodeOptions: string
   /** Folder for a V8 CPU profile (`node --cpu-prof`), or null for none. */
   cpuProfileDir: string | null
 }
@@ -54,6 +75,7 @@ export async function startGateway(setup: GatewaySetup): Promise<Gateway> {
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'on',
     DATABASE_POOL_MAX: String(POOL_MAX),
     LOG_LEVEL: setup.logLevel,
+    NODE_OPTIONS: setup.nodeOptions,
     // The load comes from one client IP and one API key: the per-IP and
     // per-key limits would otherwise answer most requests with 429.
     RATE_LIMIT_PER_KEY_PER_MINUTE: '1000000',

@@ -96,7 +96,10 @@ type ApiKeyWithOtec = Pick<ApiKey, 'id' | 'otecId' | 'prefix' | 'lastUsedAt' | '
  * Reads an API key by its hash together with its OTEC, in one statement:
  * every API request pays for this lookup, and Prisma's `include` made it two.
  */
-export async function findApiKey(prisma: PrismaClient, keyHash: string): Promise<ApiKeyWithOtec | null> {
+export async function findApiKey(
+  prisma: PrismaClient,
+  keyHash: string,
+): Promise<ApiKeyWithOtec | null> {
   const [row] = await prisma.$queryRaw<
     (Otec & {
       keyId: string
