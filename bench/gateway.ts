@@ -1,9 +1,9 @@
 // The gateway under measure, run through its own command line as an
-// integrator runs it: `sence-gateway serve --migrate` on the bench's
-// database with the simulator on, and `sence-gateway otec create` for the
-// OTECs whose API keys the load uses. (A separate `sence-gateway migrate`
-// would not keep Prisma's schema engine out of the server's memory: `serve`
-// loads it anyway to check for pending migrations.)
+// integrator runs it, and as docker-compose.yml runs it: `sence-gateway
+// migrate`, then `sence-gateway serve` on the bench's database with the
+// simulator on, and `sence-gateway otec create` for the OTECs whose API
+// keys the load uses. Migrating in a process of its own keeps Prisma's
+// schema engine out of the server's memory.
 
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -84,9 +84,10 @@ export async function startGateway(setup: GatewaySetup): Promise<Gateway> {
   }
   const profiling =
     setup.cpuProfileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${setup.cpuProfileDir}`]
+  await runNode([GATEWAY_BIN, 'migrate'], env)
   const process = await startServerProcess({
     name: 'gateway',
-    nodeArgs: [...profiling, GATEWAY_BIN, 'serve', '--migrate'],
+    nodeArgs: [...profiling, GATEWAY_BIN, 'serve'],
     env,
     baseUrl,
     readyPath: '/healthz',
