@@ -73,6 +73,9 @@ export async function startGateway(setup: GatewaySetup): Promise<Gateway> {
     PENDING_TTL_SECONDS: '7200',
     // The webhook receiver is on loopback.
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'on',
+    // Measure (f) stalls the receiver for the whole burst of callbacks (10
+    // to 30 s); the attempts it holds must not time out meanwhile.
+    WEBHOOK_TIMEOUT_MS: '120000',
     DATABASE_POOL_MAX: String(POOL_MAX),
     LOG_LEVEL: setup.logLevel,
     NODE_OPTIONS: setup.nodeOptions,
