@@ -1,9 +1,9 @@
 // The gateway under measure, run through its own command line as an
-// integrator runs it, and as docker-compose.yml runs it: `sence-gateway
-// migrate`, then `sence-gateway serve` on the bench's database with the
-// simulator on, and `sence-gateway otec create` for the OTECs whose API
-// keys the load uses. Migrating in a process of its own keeps Prisma's
-// schema engine out of the server's memory.
+// integrator runs it. As in docker-compose.yml, `sence-gateway migrate`
+// runs first in a process of its own, which keeps Prisma's schema engine
+// out of the server's memory. Then `sence-gateway serve` runs on the
+// bench's database with the simulator on, and `sence-gateway otec create`
+// registers the OTECs whose API keys the load uses.
 
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'

@@ -76,20 +76,20 @@ export interface AppliedCallback {
 }
 
 /**
- * Applies a callback's result in one statement, under the session's lock:
- * marks the ticket used if it is still issued, of `kind`, and not expired
- * at `now`; moves the session from `session.status` to `result` with
- * `changes` (the trigger on Session checks the move); records the
- * `callback_applied` event; and records the webhook event with one pending
- * delivery per enabled endpoint of the OTEC that subscribes to its type,
+ * Applies a callback's result in one statement, under the session's lock.
+ * The statement marks the ticket used if it is still issued, of `kind`,
+ * and not expired at `now`. It moves the session from `session.status` to
+ * `result` with `changes`, which the trigger on Session checks. It records
+ * the `callback_applied` event, and the webhook event with one pending
+ * delivery per enabled endpoint of the OTEC that subscribes to its type:
  * the transactional outbox of recordWebhookEvent. Every write depends on
  * the ticket's UPDATE, so when the ticket cannot be used nothing is
  * written and null is returned.
  *
- * The webhook carries the session as this statement leaves it, which is
+ * The webhook carries the session as this statement leaves it. It is
  * computed here from the locked row and the changes, because the payload
- * must be written by the same statement; test/sessions/stored-rows.test.ts
- * checks that it matches the stored row.
+ * must be written by the same statement, and
+ * test/sessions/stored-rows.test.ts checks that it matches the stored row.
  */
 export async function writeAppliedCallback(
   tx: Transaction,

@@ -137,9 +137,9 @@ export async function startWorker(
         else
           logger.error({ jobId: job.id, data: job.data }, 'malformed webhook delivery job; dropped')
       }
-      // When this throws (the database failed), pg-boss retries every job
-      // of the batch; the leases keep the attempts already sent from being
-      // sent again before they expire.
+      // This throws only when the database fails. pg-boss then retries
+      // every job of the batch, and the leases keep the attempts already
+      // sent from being sent again before they expire.
       if (deliveryIds.length > 0) await processDeliveries(context, deliveryIds)
     },
   )
