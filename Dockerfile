@@ -28,7 +28,14 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 
 FROM node:24-bookworm-slim
+# NODE_OPTIONS bounds V8's heap, which V8 otherwise sizes by the host's
+# memory: on a 24 GB machine the gateway's resident set grew past 450 MB
+# under `npm run bench` while 55-60 MB was live after a full collection.
+# With an 8 MB semi-space and a 192 MB old space its peak was about 220 MB,
+# for about 7% more of its CPU spent collecting garbage (10% against 3% in
+# a profile of measure c). The bench starts the gateway with this value.
 ENV NODE_ENV=production \
+    NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=192" \
     HOST=0.0.0.0 \
     PORT=3000
 WORKDIR /app

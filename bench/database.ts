@@ -1,5 +1,5 @@
 // The bench's own PostgreSQL database on the local server: created empty at
-// the start, migrated by the gateway's `serve --migrate`, dropped at the end.
+// the start, migrated by `sence-gateway migrate`, dropped at the end.
 
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'

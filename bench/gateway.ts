@@ -1,12 +1,14 @@
 // The gateway under measure, run through its own command line as an
-// integrator runs it: `sence-gateway serve --migrate` on the bench's
-// database with the simulator on, and `sence-gateway otec create` for the
-// OTECs whose API keys the load uses. (A separate `sence-gateway migrate`
-// would not keep Prisma's schema engine out of the server's memory: `serve`
-// loads it anyway to check for pending migrations.)
+// integrator runs it. As in docker-compose.yml, `sence-gateway migrate`
+// runs first in a process of its own, which keeps Prisma's schema engine
+// out of the server's memory. Then `sence-gateway serve` runs on the
+// bench's database with the simulator on, and `sence-gateway otec create`
+// registers the OTECs whose API keys the load uses.
 
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { readDockerfileStages } from '../scripts/dockerfile-model.ts'
 import { runNode, startServerProcess, type ServerProcess } from './processes.ts'
 
 export const GATEWAY_BIN = fileURLToPath(new URL('../bin/sence-gateway.ts', import.meta.url))
@@ -14,12 +16,31 @@ export const GATEWAY_BIN = fileURLToPath(new URL('../bin/sence-gateway.ts', impo
 /** Connections in the gateway's pg pool (its default) and in the pg baseline's. */
 export const POOL_MAX = 10
 
+/**
+ * NODE_OPTIONS of the image's final stage: the V8 heap limits the gateway
+ * runs with in production, so that the bench measures its memory and its
+ * garbage collection as deployed.
+ */
+export function imageNodeOptions(): string {
+  const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8')
+  const final = readDockerfileStages(dockerfile).at(-1)
+  const options = final?.instructions
+    .filter((instruction) => instruction.keyword === 'ENV')
+    .map((instruction) => instruction.env['NODE_OPTIONS'])
+    .findLast((value) => value !== undefined)
+  if (options === undefined)
+    throw new Error('the Dockerfile sets no NODE_OPTIONS in its final stage')
+  return options
+}
+
 export interface GatewaySetup {
   databaseUrl: string
   port: number
   logPath: string
   /** pino level of the gateway; `info`, its default, writes a line per request. */
   logLevel: string
+  /** The gateway's NODE_OPTIONS: the image's (imageNodeOptions) unless the run chose others. */
+  nodeOptions: string
   /** Folder for a V8 CPU profile (`node --cpu-prof`), or null for none. */
   cpuProfileDir: string | null
 }
@@ -52,8 +73,12 @@ export async function startGateway(setup: GatewaySetup): Promise<Gateway> {
     PENDING_TTL_SECONDS: '7200',
     // The webhook receiver is on loopback.
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'on',
+    // Measure (f) stalls the receiver for the whole burst of callbacks (10
+    // to 30 s); the attempts it holds must not time out meanwhile.
+    WEBHOOK_TIMEOUT_MS: '120000',
     DATABASE_POOL_MAX: String(POOL_MAX),
     LOG_LEVEL: setup.logLevel,
+    NODE_OPTIONS: setup.nodeOptions,
     // The load comes from one client IP and one API key: the per-IP and
     // per-key limits would otherwise answer most requests with 429.
     RATE_LIMIT_PER_KEY_PER_MINUTE: '1000000',
@@ -62,9 +87,10 @@ export async function startGateway(setup: GatewaySetup): Promise<Gateway> {
   }
   const profiling =
     setup.cpuProfileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${setup.cpuProfileDir}`]
+  await runNode([GATEWAY_BIN, 'migrate'], env)
   const process = await startServerProcess({
     name: 'gateway',
-    nodeArgs: [...profiling, GATEWAY_BIN, 'serve', '--migrate'],
+    nodeArgs: [...profiling, GATEWAY_BIN, 'serve'],
     env,
     baseUrl,
     readyPath: '/healthz',

@@ -17,8 +17,10 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only=LETTERS] [--prof
   --rounds=N         rounds of every measure; each figure is the median (default 3, quick 1)
   --duration=SECONDS length of each load run (default 5, quick 1)
   --log-level=LEVEL  the gateway's LOG_LEVEL (default info, the gateway's own default)
+  --node-options=OPTIONS
+                     the gateway's NODE_OPTIONS (default: the Dockerfile's, the image's V8 heap limits)
 
-The full run writes bench/results/latest.json; runs with --only or --profile
+The full run writes bench/results/latest.json; runs with --only, --profile or --node-options
 write bench/results/latest-partial.json.`
 
 export type Mode = 'full' | 'quick' | 'partial'
@@ -32,6 +34,8 @@ export interface Plan {
   durationSeconds: number
   warmUpSeconds: number
   logLevel: string
+  /** The gateway's NODE_OPTIONS, or null for the Dockerfile's. */
+  nodeOptions: string | null
   /** Start callbacks whose webhooks (f) waits for. */
   webhookCallbacks: number
   /** (f) ends when nothing changes for this long. */
@@ -55,6 +59,7 @@ export function planFromArguments(args: string[]): Plan | 'help' {
         rounds: { type: 'string' },
         duration: { type: 'string' },
         'log-level': { type: 'string' },
+        'node-options': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -76,7 +81,8 @@ export function planFromArguments(args: string[]): Plan | 'help' {
     throw new UsageError(`--rounds must be a whole number, not ${rounds}`)
   const durationSeconds = positiveNumber('--duration', values.duration, quick ? 1 : 5)
 
-  const partial = values.only !== undefined || values.profile === true
+  const partial =
+    values.only !== undefined || values.profile === true || values['node-options'] !== undefined
   let mode: Mode = 'full'
   if (quick) mode = 'quick'
   if (partial) mode = 'partial'
@@ -93,6 +99,7 @@ export function planFromArguments(args: string[]): Plan | 'help' {
     durationSeconds,
     warmUpSeconds: quick ? 0.5 : 3,
     logLevel: values['log-level'] ?? 'info',
+    nodeOptions: values['node-options'] ?? null,
     webhookCallbacks: quick ? 300 : 3000,
     webhookIdleSeconds: quick ? 2 : 10,
     webhookMaxSeconds: quick ? 10 : 120,

@@ -12,7 +12,14 @@ import * as prettier from 'prettier'
 import { type CpuCost, CpuMeter } from './cpu.ts'
 import { createBenchDatabase, type BenchDatabase } from './database.ts'
 import { type FlowFigures, measureFlows } from './flow-client.ts'
-import { type BenchOtec, createOtec, type Gateway, POOL_MAX, startGateway } from './gateway.ts'
+import {
+  type BenchOtec,
+  createOtec,
+  type Gateway,
+  imageNodeOptions,
+  POOL_MAX,
+  startGateway,
+} from './gateway.ts'
 import {
   type CallbackFigures,
   measureBareIntent,
@@ -168,6 +175,7 @@ async function main(): Promise<number> {
         warmUpSeconds: plan.warmUpSeconds,
         connections: [...CONNECTIONS],
         gatewayLogLevel: plan.logLevel,
+        gatewayNodeOptions: plan.nodeOptions ?? imageNodeOptions(),
         databasePoolMax: POOL_MAX,
         simulatorAutoApprove: true,
         webhookCallbacks: plan.webhookCallbacks,
@@ -215,6 +223,7 @@ async function setUp(
     port: await freePort(),
     logPath: path.join(logDir, 'gateway.log'),
     logLevel: plan.logLevel,
+    nodeOptions: plan.nodeOptions ?? imageNodeOptions(),
     cpuProfileDir: plan.profile ? RESULTS_DIR : null,
   })
   resources.add(() => gateway.process.stop())

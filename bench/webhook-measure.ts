@@ -1,10 +1,14 @@
 // Measure (f): webhook deliveries per second, from the gateway's outbox to
-// a local receiver that responds with 204 at once. A burst of start
-// callbacks records one pending WebhookDelivery per callback through the
-// gateway's own path. The measure then watches the rows turn from pending
-// to succeeded and counts the arrivals at the receiver. It relies on
+// a local receiver that responds with 204. A burst of start callbacks
+// records one pending WebhookDelivery per callback through the gateway's
+// own path, while the receiver holds its responses (a receiver that
+// stalls), so that the worker's attempts wait and the rest of the burst's
+// deliveries queue up behind them. When the burst ends, the receiver
+// answers everything at once, and the measure counts the rate at which the
+// backlog drains, as the rows turn from pending to succeeded. It relies on
 // nothing of how the delivery worker is built, only on its emptying the
-// outbox.
+// outbox. (Without the stall the worker keeps up with the callbacks, and
+// the rate would be theirs.)
 
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
@@ -25,7 +29,7 @@ export interface WebhookFigures {
   reason?: string
   /** The span the rate was taken over: the drain of the backlog after the burst, or the whole burst. */
   basis: 'drain after the burst' | 'whole burst' | null
-  /** Milliseconds from a callback to the arrival of its webhook. */
+  /** Milliseconds from a callback to the arrival of its webhook, the receiver's stall included. */
   p50LagMs: number | null
   p99LagMs: number | null
   /** Start callbacks sent, each one an event for the endpoint. */
@@ -71,8 +75,11 @@ export async function measureWebhooks(run: WebhookRun): Promise<WebhookFigures> 
   )
   const pool = new pg.Pool({ connectionString: run.databaseUrl, max: 1 })
   try {
+    run.receiver.stall(run.receiverPath)
     const burstStart = performance.now()
-    const burst = await measureCallback(run.gatewayUrl, intents, connections)
+    const burst = await measureCallback(run.gatewayUrl, intents, connections).finally(() =>
+      run.receiver.release(run.receiverPath),
+    )
     const burstEnd = performance.now()
     const atBurstEnd = run.receiver.counts(run.receiverPath)
     const callbacks = burst.responses

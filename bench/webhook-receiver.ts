@@ -1,6 +1,7 @@
 // A local webhook receiver that responds with 204 at once and counts what
 // arrives, by path, so that each OTEC of the bench can have its own
-// endpoint. Deliveries are counted once per `webhook-id` (Standard
+// endpoint. A path can be stalled: its requests are counted as they arrive
+// but answered only at its release, which lets measure (f) build a backlog. Deliveries are counted once per `webhook-id` (Standard
 // Webhooks' id, the same on every attempt of one event), so a retried
 // delivery is not counted twice.
 
@@ -26,11 +27,17 @@ export interface WebhookReceiver {
   baseUrl: string
   /** Returns the counts of one path since the start. */
   counts(path: string): ReceiverCounts
+  /** Holds the responses to requests on `path` until release(path). */
+  stall(path: string): void
+  /** Answers the requests held on `path` and stops holding new ones. */
+  release(path: string): void
   close(): Promise<void>
 }
 
 export async function startWebhookReceiver(port: number): Promise<WebhookReceiver> {
   const byPath = new Map<string, ReceiverCounts & { ids: Set<string> }>()
+  /** The responses held on each stalled path. */
+  const held = new Map<string, (() => void)[]>()
 
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] as string
@@ -58,7 +65,10 @@ export async function startWebhookReceiver(port: number): Promise<WebhookReceive
       counts.lastAt = now
     }
     // The response goes out before the body is read, as from a receiver that responds at once.
-    response.writeHead(204).end()
+    const respond = () => response.writeHead(204).end()
+    const holding = held.get(path)
+    if (holding === undefined) respond()
+    else holding.push(respond)
 
     const chunks: Buffer[] = []
     request.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -83,6 +93,14 @@ export async function startWebhookReceiver(port: number): Promise<WebhookReceive
         return { requests: 0, deliveries: 0, firstAt: null, lastAt: null, lagsMs: [] }
       const { ids: _ids, ...rest } = counts
       return { ...rest, lagsMs: [...rest.lagsMs] }
+    },
+    stall(path) {
+      if (!held.has(path)) held.set(path, [])
+    },
+    release(path) {
+      const holding = held.get(path) ?? []
+      held.delete(path)
+      for (const respond of holding) respond()
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -6,7 +6,7 @@ import path from 'node:path'
 import type { Settings } from '../config/settings.ts'
 import { createLogger, type Logger } from '../logging/logger.ts'
 import { openDatabase, type Database } from '../persistence/database.ts'
-import { applyMigrations, pendingMigrations } from '../persistence/migrations.ts'
+import { applyMigrations, unappliedMigrations } from '../persistence/migrations.ts'
 import { missingKeyIds } from '../security/reseal-secrets.ts'
 import { createSecretBox, generateEncryptionKey, type SecretBox } from '../security/secret-box.ts'
 
@@ -40,7 +40,7 @@ export async function openRuntime(
     if (options.migrate || db.embedded) {
       await applyMigrations(db.url, logger)
     } else {
-      const pending = await pendingMigrations(db.url)
+      const pending = await unappliedMigrations(db.pool)
       if (pending.length > 0) {
         throw new Error(
           `the database lacks ${pending.length} migration(s) (${pending.join(', ')}); ` +

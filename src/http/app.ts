@@ -101,7 +101,10 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
   instrumentHttp(app)
 
   await app.register(helmet, {
-    enableCSPNonces: true,
+    // Only the auto-submitting pages carry a script, and their routes turn
+    // nonces on (launch.ts, the simulator): two random values per JSON
+    // response or redirect would be spent on nothing.
+    enableCSPNonces: false,
     contentSecurityPolicy: { useDefaults: false, directives: baseDirectives() },
     // The student's browser posts across sites to SENCE and back: keep the
     // Referer out of it, since the ticket is in our URLs.
@@ -117,6 +120,11 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
     engine: { eta: new Eta() },
     root: TEMPLATES_DIR,
     defaultContext: { assets },
+    // Compiled templates are kept in memory: without this, @fastify/view
+    // reads and compiles each page's template again on every response
+    // unless NODE_ENV is production. NODE_ENV=development brings that back,
+    // so that an edited template shows without a restart.
+    production: process.env.NODE_ENV !== 'development',
   })
   await registerStaticAssets(app, STATIC_DIR, assets)
 

@@ -5,7 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { environmentOfKeyPrefix } from '../otecs/api-keys.ts'
 import type { PrismaClient } from '../persistence/database.ts'
-import type { Otec } from '../persistence/generated/client.ts'
+import type { ApiKey, Otec } from '../persistence/generated/client.ts'
 import { constantTimeEqual, sha256Hex } from '../security/random-tokens.ts'
 import { sendProblem } from './problem.ts'
 
@@ -44,10 +44,7 @@ export function authenticateApiKey(prisma: PrismaClient, adminApiKey: string | u
       )
     }
 
-    const apiKey = await prisma.apiKey.findUnique({
-      where: { keyHash: sha256Hex(token) },
-      include: { otec: true },
-    })
+    const apiKey = await findApiKey(prisma, sha256Hex(token))
     if (apiKey === null || apiKey.revokedAt !== null) {
       if (adminApiKey !== undefined && constantTimeEqual(sha256Hex(token), sha256Hex(adminApiKey)))
         return sendProblem(
@@ -88,6 +85,42 @@ export function authenticateApiKey(prisma: PrismaClient, adminApiKey: string | u
     if (apiKey.lastUsedAt === null || now - apiKey.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await prisma.apiKey.update({ where: { id: apiKey.id }, data: { lastUsedAt: new Date(now) } })
     }
+  }
+}
+
+type ApiKeyWithOtec = Pick<ApiKey, 'id' | 'otecId' | 'prefix' | 'lastUsedAt' | 'revokedAt'> & {
+  otec: Otec
+}
+
+/**
+ * Reads an API key by its hash together with its OTEC, in one statement:
+ * every API request pays for this lookup, and Prisma's `include` made it two.
+ */
+export async function findApiKey(
+  prisma: PrismaClient,
+  keyHash: string,
+): Promise<ApiKeyWithOtec | null> {
+  const [row] = await prisma.$queryRaw<
+    (Otec & {
+      keyId: string
+      keyPrefix: string
+      keyLastUsedAt: Date | null
+      keyRevokedAt: Date | null
+    })[]
+  >`
+    SELECT o.*, k."id" AS "keyId", k."prefix" AS "keyPrefix",
+           k."lastUsedAt" AS "keyLastUsedAt", k."revokedAt" AS "keyRevokedAt"
+      FROM "ApiKey" AS k JOIN "Otec" AS o ON o."id" = k."otecId"
+     WHERE k."keyHash" = ${keyHash}`
+  if (row === undefined) return null
+  const { keyId, keyPrefix, keyLastUsedAt, keyRevokedAt, ...otec } = row
+  return {
+    id: keyId,
+    otecId: otec.id,
+    prefix: keyPrefix,
+    lastUsedAt: keyLastUsedAt,
+    revokedAt: keyRevokedAt,
+    otec,
   }
 }
 

@@ -81,6 +81,12 @@ export function maskUrlForLog(url: string): string {
   return `${masked.slice(0, queryStart)}?${rewritten.toString()}`
 }
 
+/**
+ * Creates the process's logger. Without a destination it writes to stdout
+ * asynchronously: sonic-boom gathers the lines written while a write is in
+ * flight into the next one, instead of one blocking write per line on the
+ * event loop, and pino writes what is left when the process exits.
+ */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -96,6 +102,6 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         err: pino.stdSerializers.err,
       },
     },
-    destination,
+    destination ?? pino.destination({ dest: 1, sync: false }),
   )
 }

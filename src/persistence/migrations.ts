@@ -1,3 +1,4 @@
+import type pg from 'pg'
 import { NO_FILTERS, openSchemaEngine, readMigrationList } from './schema-engine.ts'
 
 export interface MigrationLogger {
@@ -55,4 +56,29 @@ export async function pendingMigrations(databaseUrl: string): Promise<string[]> 
   } finally {
     await handle.close()
   }
+}
+
+/**
+ * Returns the names of migrations in prisma/migrations that
+ * `_prisma_migrations` does not record as finished, without the schema
+ * engine: the check of `serve` and `worker` at start. pendingMigrations
+ * asks the engine, whose WebAssembly stays resident for the life of the
+ * process (about 25 MB); this reads one table. It does not compare
+ * checksums, so an applied migration edited afterwards goes unnoticed
+ * here (`sence-gateway migrate` reports it).
+ */
+export async function unappliedMigrations(pool: pg.Pool): Promise<string[]> {
+  const folders = (await readMigrationList()).migrationDirectories.map(
+    (directory) => directory.path,
+  )
+  const table = await pool.query<{ exists: boolean }>(
+    `SELECT to_regclass('_prisma_migrations') IS NOT NULL AS "exists"`,
+  )
+  if (table.rows[0]?.exists !== true) return folders
+  const applied = await pool.query<{ migration_name: string }>(
+    `SELECT migration_name FROM _prisma_migrations
+      WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+  )
+  const names = new Set(applied.rows.map((row) => row.migration_name))
+  return folders.filter((folder) => !names.has(folder))
 }

@@ -89,11 +89,10 @@ function parseFechaHora(text: string, zone: Zone): DateTime | null {
 export function zoneOf(zonaHoraria: string): Zone | null {
   const text = zonaHoraria.trim()
   if (text === '' || text.length > 100) return null
-  if (IANAZone.isValidZone(text)) return IANAZone.create(text)
+  if (isValidIanaZone(text)) return IANAZone.create(text)
 
   const fromWindows = findIana(text)[0]
-  if (fromWindows !== undefined && IANAZone.isValidZone(fromWindows))
-    return IANAZone.create(fromWindows)
+  if (fromWindows !== undefined && isValidIanaZone(fromWindows)) return IANAZone.create(fromWindows)
 
   const displayName = /^\((?:UTC|GMT)\s*([+-]\d{1,2}(?::?\d{2})?)?\)\s*(.*)$/i.exec(text)
   const words = (displayName?.[2] ?? text).toLowerCase()
@@ -101,6 +100,25 @@ export function zoneOf(zonaHoraria: string): Zone | null {
     if (words === alias || words.split(/\s*,\s*/).includes(alias)) return IANAZone.create(zone)
   }
   return fixedOffsetOf(displayName === null ? text : `UTC${displayName[1] ?? ''}`)
+}
+
+/**
+ * Zone names already checked, and whether each is an IANA zone. luxon
+ * 3.7's IANAZone.isValidZone builds an Intl.DateTimeFormat on every call,
+ * and callbacks send the same few names again and again. ZonaHoraria comes
+ * from a form anyone can post, so the cache is emptied when it fills up.
+ */
+const ianaZoneValidity = new Map<string, boolean>()
+const MAX_CACHED_ZONE_NAMES = 256
+
+function isValidIanaZone(name: string): boolean {
+  let valid = ianaZoneValidity.get(name)
+  if (valid === undefined) {
+    valid = IANAZone.isValidZone(name)
+    if (ianaZoneValidity.size >= MAX_CACHED_ZONE_NAMES) ianaZoneValidity.clear()
+    ianaZoneValidity.set(name, valid)
+  }
+  return valid
 }
 
 function fixedOffsetOf(text: string): Zone | null {

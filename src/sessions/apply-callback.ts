@@ -1,16 +1,20 @@
 import type { PrismaClient, Transaction } from '../persistence/database.ts'
-import type { Prisma, Session, Ticket } from '../persistence/generated/client.ts'
+import type { Session, Ticket } from '../persistence/generated/client.ts'
 import { parseCallback, type ParsedCallback, type RawForm } from '../protocol/callback.ts'
 import { normalizeRun } from '../protocol/run.ts'
 import { senceInstant } from '../protocol/sence-time.ts'
 import { countSenceErrorCodes, countSessionTransition } from '../observability/metrics.ts'
 import { isTicketShaped, sha256Hex } from '../security/random-tokens.ts'
-import { recordWebhookEvent } from '../webhooks/record-event.ts'
+import { registeredDeliveryQueue } from '../webhooks/delivery-queue.ts'
+import {
+  lockSessionByTicket,
+  type SessionChanges,
+  writeAppliedCallback,
+} from './callback-statements.ts'
 import { type RequestProvenance, type TicketRejection, ticketRejection } from './prepare-launch.ts'
 import { recordSessionEvent, type SessionEventType } from './session-events.ts'
 import type { CallbackResult } from './session-status.ts'
-import { toSessionView } from './session-view.ts'
-import { inSessionTransaction, lockSession, transitionSession } from './transition-session.ts'
+import { inSessionTransaction } from './transition-session.ts'
 
 /** A browser's POST to /cb/{ticket}/ok or /cb/{ticket}/err. */
 export interface CallbackRequest {
@@ -59,30 +63,61 @@ export async function applyCallback(
     request: { endpoint: request.endpoint, ...request.provenance },
     at: now,
   }
-
-  const found = isTicketShaped(request.ticket)
-    ? await prisma.ticket.findUnique({
-        where: { ticketHash: sha256Hex(request.ticket) },
-        select: { id: true, sessionId: true },
-      })
-    : null
-  if (found === null) {
-    await recordSessionEvent(prisma, {
+  const recordUnknown = (db: PrismaClient | Transaction) =>
+    recordSessionEvent(db, {
       ...eventBase,
       sessionId: null,
       type: 'callback_rejected',
       detail: 'unknown ticket',
     })
+
+  if (!isTicketShaped(request.ticket)) {
+    await recordUnknown(prisma)
     return rejected('unknown', null, null)
   }
 
   const outcome = await inSessionTransaction(prisma, async (tx) => {
     // The session's lock first, then the ticket as last committed: a
     // concurrent callback of the same ticket waits here and then finds it used.
-    const session = await lockSession(tx, found.sessionId)
-    const ticket = await tx.ticket.findUnique({ where: { id: found.id } })
-    if (session === null || ticket === null) return rejected('unknown', null, null)
+    const locked = await lockSessionByTicket(tx, sha256Hex(request.ticket))
+    if (locked === null) {
+      await recordUnknown(tx)
+      return rejected('unknown', null, null)
+    }
+    const { session } = locked
 
+    // The usual case, in one statement: the ticket is the one the session
+    // waits for, and the fields match the intent. writeAppliedCallback
+    // checks the ticket's status, kind and expiry as it marks it used.
+    const waitingKind = waitingTicketKind(session)
+    if (waitingKind !== null && findMismatches(parsed, session, waitingKind).length === 0) {
+      const result = callbackResult(waitingKind, parsed, request.endpoint)
+      const applied = await writeAppliedCallback(tx, {
+        session,
+        ticketId: locked.ticketId,
+        kind: waitingKind,
+        result,
+        changes: sessionChanges(result, parsed, session, now),
+        glosaError: parsed.glosaError,
+        event: { ...eventBase, detail: result },
+        now,
+      })
+      if (applied !== null) {
+        const queue = registeredDeliveryQueue()
+        for (const deliveryId of applied.deliveryIds) await queue?.enqueue(tx, deliveryId, now)
+        return {
+          kind: 'applied',
+          session: applied.session,
+          result,
+          errorCodes: parsed.errorCodes,
+          location: returnLocation(applied.ticket.returnUrl, session.id, result, parsed.errorCodes),
+        } as const
+      }
+    }
+
+    // Every other callback changes nothing but its event.
+    const ticket = await tx.ticket.findUnique({ where: { id: locked.ticketId } })
+    if (ticket === null) return rejected('unknown', null, null)
     const record = (type: SessionEventType, detail: string) =>
       recordSessionEvent(tx, {
         ...eventBase,
@@ -115,16 +150,8 @@ export async function applyCallback(
       )
       return { ...rejected('mismatch', session, ticket), mismatchedFields }
     }
-
-    const result = callbackResult(ticket.kind, parsed, request.endpoint)
-    const updated = await applyResult(tx, { session, ticket, parsed, result, eventBase, now })
-    return {
-      kind: 'applied',
-      session: updated,
-      result,
-      errorCodes: parsed.errorCodes,
-      location: returnLocation(ticket.returnUrl, session.id, result, parsed.errorCodes),
-    } as const
+    // A ticket that is usable, with matching fields, was applied above.
+    throw new Error(`ticket ${ticket.id} was usable but not applied while its session was locked`)
   })
 
   // Counted once the transaction has committed.
@@ -137,41 +164,11 @@ export async function applyCallback(
   return outcome
 }
 
-/** Uses the ticket, moves the session and records the event and the webhook. */
-async function applyResult(
-  tx: Transaction,
-  input: {
-    session: Session
-    ticket: Ticket
-    parsed: ParsedCallback
-    result: CallbackResult
-    eventBase: { fields: RawForm; request: Record<string, unknown>; at: Date }
-    now: Date
-  },
-): Promise<Session> {
-  const { session, ticket, parsed, result, now } = input
-  const claimed = await tx.ticket.updateMany({
-    where: { id: ticket.id, status: 'issued' },
-    data: { status: 'used', usedAt: now, result, glosaError: parsed.glosaError },
-  })
-  // The session's lock is held, so no other request can have used the ticket.
-  if (claimed.count !== 1)
-    throw new Error(`ticket ${ticket.id} changed while its session was locked`)
-
-  const updated = await transitionSession(tx, {
-    session,
-    to: result,
-    data: sessionChanges(result, parsed, session, now),
-    event: { ...input.eventBase, type: 'callback_applied', ticketId: ticket.id, detail: result },
-  })
-  await recordWebhookEvent(tx, {
-    otecId: updated.otecId,
-    sessionId: updated.id,
-    type: `session.${result}`,
-    data: toSessionView(updated),
-    at: now,
-  })
-  return updated
+/** The kind of ticket a session waits for a callback of, or null when it waits for none. */
+function waitingTicketKind(session: Session): Ticket['kind'] | null {
+  if (session.status === 'pending') return 'start'
+  if (session.status === 'closing') return 'close'
+  return null
 }
 
 function rejected(
@@ -241,7 +238,7 @@ function sessionChanges(
   parsed: ParsedCallback,
   session: Session,
   now: Date,
-): Prisma.SessionUpdateManyMutationInput {
+): SessionChanges {
   const fechaHora = parsed.fields['FechaHora'] ?? null
   const zonaHoraria = parsed.fields['ZonaHoraria'] ?? null
   const time = senceInstant(fechaHora ?? '', zonaHoraria ?? '')

@@ -3,7 +3,8 @@ import type { PrismaClient } from '../persistence/database.ts'
 import type { Otec, Session } from '../persistence/generated/client.ts'
 import { returnUrlPolicyErrors } from '../otecs/return-url-policy.ts'
 import { generateTicket, sha256Hex } from '../security/random-tokens.ts'
-import { type FieldError, validateLoginIntent } from './validate-intent.ts'
+import { type SessionRow, sessionFromRow } from './session-row.ts'
+import { type FieldError, type ValidLoginIntent, validateLoginIntent } from './validate-intent.ts'
 
 export interface IntentSettings {
   publicBaseUrl: string
@@ -47,35 +48,62 @@ export async function createLoginIntent(
   const now = new Date()
   const expiresAt = new Date(now.getTime() + settings.pendingTtlSeconds * 1000)
 
-  const session = await prisma.session.create({
-    data: {
-      id: sessionId,
-      otecId: otec.id,
-      status: 'pending',
-      environment: otec.environment,
-      rutOtec: otec.rut,
-      runAlumno: intent.runAlumno,
-      codSence: intent.codSence,
-      codigoCurso: intent.codigoCurso,
-      lineaCapacitacion: intent.lineaCapacitacion,
-      idSesionAlumno: intent.idSesionAlumno ?? sessionId,
-      returnUrl: intent.returnUrl,
-      maxDurationMinutes: intent.maxDurationMinutes,
-      ...(intent.metadata === null ? {} : { metadata: intent.metadata as object }),
-      pendingExpiresAt: expiresAt,
-      createdAt: now,
-      tickets: {
-        create: {
-          ticketHash: sha256Hex(ticket),
-          kind: 'start',
-          environment: otec.environment,
-          returnUrl: intent.returnUrl,
-          expiresAt,
-        },
-      },
-      events: { create: { type: 'intent_created', toStatus: 'pending', createdAt: now } },
-    },
+  const session = await insertIntent(prisma, {
+    sessionId,
+    otec,
+    intent,
+    ticketHash: sha256Hex(ticket),
+    now,
+    expiresAt,
   })
-
   return { ok: true, session, startUrl: `${settings.publicBaseUrl}/go/${ticket}` }
+}
+
+/**
+ * Inserts the session, its start ticket and its `intent_created` event in
+ * one statement, and returns the session as stored. One statement is
+ * atomic without BEGIN and COMMIT, and the foreign keys of the ticket and
+ * the event are checked at its end, after the session's row exists: one
+ * round trip where Prisma's nested create made six. errorCodes is stored
+ * as an empty list, which is what Prisma returns for a NULL list.
+ */
+async function insertIntent(
+  prisma: PrismaClient,
+  row: {
+    sessionId: string
+    otec: Otec
+    intent: ValidLoginIntent
+    ticketHash: string
+    now: Date
+    expiresAt: Date
+  },
+): Promise<Session> {
+  const { sessionId, otec, intent, now, expiresAt } = row
+  const metadata = intent.metadata === null ? null : JSON.stringify(intent.metadata)
+  const [session] = await prisma.$queryRaw<SessionRow[]>`
+    WITH "session" AS (
+      INSERT INTO "Session" ("id", "otecId", "status", "environment", "rutOtec", "runAlumno",
+                             "codSence", "codigoCurso", "lineaCapacitacion", "idSesionAlumno",
+                             "returnUrl", "maxDurationMinutes", "metadata", "pendingExpiresAt",
+                             "errorCodes", "createdAt", "updatedAt")
+      VALUES (${sessionId}::uuid, ${otec.id}::uuid, 'pending', ${otec.environment}::"Environment",
+              ${otec.rut}, ${intent.runAlumno}, ${intent.codSence}, ${intent.codigoCurso},
+              ${intent.lineaCapacitacion}, ${intent.idSesionAlumno ?? sessionId},
+              ${intent.returnUrl}, ${intent.maxDurationMinutes}, ${metadata}::jsonb,
+              ${expiresAt}, '{}', ${now}, ${now})
+      RETURNING *
+    ), "ticket" AS (
+      INSERT INTO "Ticket" ("id", "ticketHash", "sessionId", "kind", "environment", "returnUrl",
+                            "expiresAt", "createdAt")
+      SELECT ${randomUUID()}::uuid, ${row.ticketHash}, "id", 'start'::"TicketKind", "environment",
+             "returnUrl", ${expiresAt}, ${now}
+        FROM "session"
+    ), "event" AS (
+      INSERT INTO "SessionEvent" ("id", "sessionId", "type", "toStatus", "createdAt")
+      SELECT ${randomUUID()}::uuid, "id", 'intent_created', 'pending'::"SessionStatus", ${now}
+        FROM "session"
+    )
+    SELECT * FROM "session"`
+  if (session === undefined) throw new Error(`session ${sessionId} was not inserted`)
+  return sessionFromRow(session)
 }

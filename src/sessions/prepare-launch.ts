@@ -9,6 +9,7 @@ import {
 import { isTicketShaped, sha256Hex } from '../security/random-tokens.ts'
 import type { SecretBox } from '../security/secret-box.ts'
 import { recordSessionEvent } from './session-events.ts'
+import { type SessionRow, sessionFromRow } from './session-row.ts'
 
 export interface LaunchSettings {
   publicBaseUrl: string
@@ -58,13 +59,10 @@ export async function prepareLaunch(
   const now = options.now ?? new Date()
   const request = options.provenance === undefined ? undefined : { ...options.provenance }
 
-  const ticket = isTicketShaped(ticketValue)
-    ? await prisma.ticket.findUnique({
-        where: { ticketHash: sha256Hex(ticketValue) },
-        include: { session: { include: { otec: true } } },
-      })
+  const found = isTicketShaped(ticketValue)
+    ? await findTicketWithSession(prisma, sha256Hex(ticketValue))
     : null
-  if (ticket === null) {
+  if (found === null) {
     await recordSessionEvent(prisma, {
       sessionId: null,
       type: 'launch_rejected',
@@ -75,7 +73,7 @@ export async function prepareLaunch(
     return { ok: false, reason: 'unknown', session: null, ticket: null }
   }
 
-  const { session } = ticket
+  const { ticket, session, senceTokenSealed } = found
   const rejection = ticketRejection(ticket, session, now)
   if (rejection !== null) {
     await recordSessionEvent(prisma, {
@@ -92,7 +90,7 @@ export async function prepareLaunch(
   const operation: Operation = ticket.kind === 'start' ? 'IniciarSesion' : 'CerrarSesion'
   const fields = requestFields(
     session,
-    secrets.open(session.otec.senceTokenSealed),
+    secrets.open(senceTokenSealed),
     operation,
     callbackUrls(settings.publicBaseUrl, ticketValue),
   )
@@ -119,6 +117,74 @@ export async function prepareLaunch(
     ),
     fields,
     session,
+  }
+}
+
+/**
+ * Reads a ticket by its hash with its session and the sealed SENCE Token
+ * of the session's OTEC, in one statement: every launch page needs all
+ * three, and Prisma's nested include read them in several.
+ */
+export async function findTicketWithSession(
+  prisma: PrismaClient,
+  ticketHash: string,
+): Promise<{ ticket: Ticket; session: Session; senceTokenSealed: string } | null> {
+  const [row] = await prisma.$queryRaw<
+    (SessionRow & {
+      ticketId: string
+      ticketKind: Ticket['kind']
+      ticketStatus: Ticket['status']
+      ticketEnvironment: Ticket['environment']
+      ticketReturnUrl: string | null
+      ticketExpiresAt: Date
+      ticketUsedAt: Date | null
+      ticketResult: string | null
+      ticketGlosaError: string | null
+      ticketCreatedAt: Date
+      senceTokenSealed: string
+    })[]
+  >`
+    SELECT s.*, t."id" AS "ticketId", t."kind" AS "ticketKind", t."status" AS "ticketStatus",
+           t."environment" AS "ticketEnvironment", t."returnUrl" AS "ticketReturnUrl",
+           t."expiresAt" AS "ticketExpiresAt", t."usedAt" AS "ticketUsedAt",
+           t."result" AS "ticketResult", t."glosaError" AS "ticketGlosaError",
+           t."createdAt" AS "ticketCreatedAt", o."senceTokenSealed"
+      FROM "Ticket" AS t
+      JOIN "Session" AS s ON s."id" = t."sessionId"
+      JOIN "Otec" AS o ON o."id" = s."otecId"
+     WHERE t."ticketHash" = ${ticketHash}`
+  if (row === undefined) return null
+  const {
+    ticketId,
+    ticketKind,
+    ticketStatus,
+    ticketEnvironment,
+    ticketReturnUrl,
+    ticketExpiresAt,
+    ticketUsedAt,
+    ticketResult,
+    ticketGlosaError,
+    ticketCreatedAt,
+    senceTokenSealed,
+    ...session
+  } = row
+  return {
+    ticket: {
+      id: ticketId,
+      ticketHash,
+      sessionId: session.id,
+      kind: ticketKind,
+      status: ticketStatus,
+      environment: ticketEnvironment,
+      returnUrl: ticketReturnUrl,
+      expiresAt: ticketExpiresAt,
+      usedAt: ticketUsedAt,
+      result: ticketResult,
+      glosaError: ticketGlosaError,
+      createdAt: ticketCreatedAt,
+    },
+    session: sessionFromRow(session),
+    senceTokenSealed,
   }
 }
 

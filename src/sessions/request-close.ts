@@ -41,37 +41,24 @@ export async function requestClose(
   body: unknown,
 ): Promise<RequestCloseResult> {
   if (!isUuid(sessionId)) return { ok: false, reason: 'not_found' }
-  const session = await prisma.session.findFirst({ where: { id: sessionId, otecId: otec.id } })
-  if (session === null) return { ok: false, reason: 'not_found' }
-
-  const errors: FieldError[] = []
-  let returnUrl = session.returnUrl
-  if (body !== undefined && body !== null) {
-    if (!isPlainObject(body)) {
-      errors.push({ field: '', senceCode: null, detail: 'El cuerpo debe ser un objeto JSON.' })
-    } else {
-      errors.push(...shapeErrors(closeBodySchema, body, {}))
-      if (typeof body['returnUrl'] === 'string') {
-        returnUrl = checkReturnUrl(body['returnUrl'], errors) ?? returnUrl
-        errors.push(...returnUrlPolicyErrors(body['returnUrl'], otec, errors))
-      }
-    }
-  }
-  if (CLOSABLE_STATUSES.includes(session.status))
-    errors.push(...validateLogoutFields(session, senceToken, settings.publicBaseUrl))
-  if (errors.length > 0) return { ok: false, reason: 'invalid', errors }
 
   const ticket = generateTicket()
   const now = new Date()
   const expiresAt = new Date(now.getTime() + settings.pendingTtlSeconds * 1000)
 
-  let fromStatus = session.status
-  const result = await inSessionTransaction(prisma, async (tx) => {
-    const locked = await lockSession(tx, session.id)
-    if (locked === null) return { ok: false, reason: 'not_found' } as const
-    if (!CLOSABLE_STATUSES.includes(locked.status))
-      return { ok: false, reason: 'not_closable', session: locked } as const
-    fromStatus = locked.status
+  let fromStatus: Session['status'] | null = null
+  const result = await inSessionTransaction(prisma, async (tx): Promise<RequestCloseResult> => {
+    // The checks run under the lock, on the session as last committed: one
+    // read where a read before the transaction and another under the lock
+    // cost two round trips.
+    const session = await lockSession(tx, sessionId)
+    if (session === null || session.otecId !== otec.id) return { ok: false, reason: 'not_found' }
+
+    const { errors, returnUrl } = checkCloseRequest(settings, otec, senceToken, session, body)
+    if (errors.length > 0) return { ok: false, reason: 'invalid', errors }
+    if (!CLOSABLE_STATUSES.includes(session.status))
+      return { ok: false, reason: 'not_closable', session }
+    fromStatus = session.status
 
     // The earlier close ticket, if one is still waiting, is superseded first:
     // a unique index allows one issued ticket per session.
@@ -89,9 +76,10 @@ export async function requestClose(
         returnUrl,
         expiresAt,
       },
+      select: { id: true },
     })
     const updated = await transitionSession(tx, {
-      session: locked,
+      session,
       to: 'closing',
       event: {
         type: 'close_requested',
@@ -103,13 +91,40 @@ export async function requestClose(
         at: now,
       },
     })
-    return {
-      ok: true,
-      session: updated,
-      closeUrl: `${settings.publicBaseUrl}/go/${ticket}`,
-    } as const
+    return { ok: true, session: updated, closeUrl: `${settings.publicBaseUrl}/go/${ticket}` }
   })
   // Counted once the transaction has committed.
-  if (result.ok) countSessionTransition(fromStatus, 'closing')
+  if (result.ok && fromStatus !== null) countSessionTransition(fromStatus, 'closing')
   return result
+}
+
+/**
+ * Checks a close request's body and the session's fields as SENCE's
+ * logout rules need them, and returns the close's return URL: the body's,
+ * or else the intent's. The logout fields are checked only for a session
+ * that can be closed, which otherwise gets its own problem.
+ */
+function checkCloseRequest(
+  settings: IntentSettings,
+  otec: Otec,
+  senceToken: string,
+  session: Session,
+  body: unknown,
+): { errors: FieldError[]; returnUrl: string | null } {
+  const errors: FieldError[] = []
+  let returnUrl = session.returnUrl
+  if (body !== undefined && body !== null) {
+    if (!isPlainObject(body)) {
+      errors.push({ field: '', senceCode: null, detail: 'El cuerpo debe ser un objeto JSON.' })
+    } else {
+      errors.push(...shapeErrors(closeBodySchema, body, {}))
+      if (typeof body['returnUrl'] === 'string') {
+        returnUrl = checkReturnUrl(body['returnUrl'], errors) ?? returnUrl
+        errors.push(...returnUrlPolicyErrors(body['returnUrl'], otec, errors))
+      }
+    }
+  }
+  if (CLOSABLE_STATUSES.includes(session.status))
+    errors.push(...validateLogoutFields(session, senceToken, settings.publicBaseUrl))
+  return { errors, returnUrl }
 }

@@ -2,8 +2,8 @@
 // including the requests that were rejected and changed nothing, stored in
 // SessionEvent with the raw fields as received.
 
-import type { PrismaClient, Transaction } from '../persistence/database.ts'
-import type { Prisma } from '../persistence/generated/client.ts'
+import { randomUUID } from 'node:crypto'
+import { Prisma, type PrismaClient, type Transaction } from '../persistence/database.ts'
 import type { SessionStatus } from './session-status.ts'
 
 /**
@@ -72,6 +72,30 @@ export async function recordSessionEvent(
       createdAt: event.at,
     },
   })
+}
+
+/**
+ * Returns an INSERT of one event for the session of each row of `source`,
+ * a CTE of the caller's statement that returns Session rows (its `id`): the
+ * event is written only when the statement changed the session. The
+ * values are made storable as recordSessionEvent makes them.
+ */
+export function insertEventForSessionsOf(
+  source: string,
+  event: Omit<SessionEventInput, 'sessionId'>,
+): Prisma.Sql {
+  const json = (value: unknown) =>
+    value === undefined ? null : JSON.stringify(storableJson(value))
+  const detail =
+    event.detail === undefined || event.detail === null ? null : storableText(event.detail)
+  return Prisma.sql`
+    INSERT INTO "SessionEvent" ("id", "sessionId", "ticketId", "type", "fields", "request",
+                                "detail", "fromStatus", "toStatus", "createdAt")
+    SELECT ${randomUUID()}::uuid, "id", ${event.ticketId ?? null}::uuid, ${event.type},
+           ${json(event.fields)}::jsonb, ${json(event.request)}::jsonb, ${detail},
+           ${event.fromStatus ?? null}::"SessionStatus", ${event.toStatus ?? null}::"SessionStatus",
+           ${event.at}
+      FROM ${Prisma.raw(`"${source}"`)}`
 }
 
 /**

@@ -6,8 +6,9 @@
 // deadlock on each other, and each reads what the previous one committed.
 
 import type { PrismaClient, Transaction } from '../persistence/database.ts'
-import type { Prisma, Session } from '../persistence/generated/client.ts'
-import { recordSessionEvent, type SessionEventInput } from './session-events.ts'
+import type { Session } from '../persistence/generated/client.ts'
+import { insertEventForSessionsOf, type SessionEventInput } from './session-events.ts'
+import { type SessionRow, sessionFromRow } from './session-row.ts'
 import { canTransition, type SessionStatus } from './session-status.ts'
 
 /**
@@ -32,10 +33,9 @@ export function inSessionTransaction<T>(
  * to it.
  */
 export async function lockSession(tx: Transaction, sessionId: string): Promise<Session | null> {
-  const locked = await tx.$queryRaw<{ id: string }[]>`
-    SELECT id FROM "Session" WHERE id = ${sessionId}::uuid FOR NO KEY UPDATE`
-  if (locked.length === 0) return null
-  return tx.session.findUnique({ where: { id: sessionId } })
+  const [locked] = await tx.$queryRaw<SessionRow[]>`
+    SELECT * FROM "Session" WHERE id = ${sessionId}::uuid FOR NO KEY UPDATE`
+  return locked === undefined ? null : sessionFromRow(locked)
 }
 
 export class TransitionError extends Error {}
@@ -51,7 +51,6 @@ export async function transitionSession(
   change: {
     session: Pick<Session, 'id' | 'status'>
     to: SessionStatus
-    data?: Prisma.SessionUpdateManyMutationInput
     event: Omit<SessionEventInput, 'sessionId' | 'fromStatus' | 'toStatus'>
   },
 ): Promise<Session> {
@@ -59,20 +58,21 @@ export async function transitionSession(
   if (!canTransition(session.status, to))
     throw new TransitionError(`session ${session.id} cannot move from ${session.status} to ${to}`)
 
-  const moved = await tx.session.updateMany({
-    where: { id: session.id, status: session.status },
-    data: { ...change.data, status: to },
-  })
-  if (moved.count !== 1)
+  // One statement moves the session and records its event.
+  const [moved] = await tx.$queryRaw<SessionRow[]>`
+    WITH "moved" AS (
+      UPDATE "Session" SET "status" = ${to}::"SessionStatus", "updatedAt" = ${new Date()}
+       WHERE "id" = ${session.id}::uuid AND "status" = ${session.status}::"SessionStatus"
+      RETURNING *
+    ), "event" AS (${insertEventForSessionsOf('moved', {
+      ...change.event,
+      fromStatus: session.status,
+      toStatus: to,
+    })})
+    SELECT * FROM "moved"`
+  if (moved === undefined)
     throw new TransitionError(
       `session ${session.id} is no longer ${session.status}; it changed while locked`,
     )
-
-  await recordSessionEvent(tx, {
-    ...change.event,
-    sessionId: session.id,
-    fromStatus: session.status,
-    toStatus: to,
-  })
-  return tx.session.findUniqueOrThrow({ where: { id: session.id } })
+  return sessionFromRow(moved)
 }

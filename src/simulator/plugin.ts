@@ -33,6 +33,8 @@ export async function simulatorPlugin(
   await app.register(formbody, { bodyLimit: 16 * 1024 })
   const pageOptions = {
     helmet: {
+      // The auto-submitting answer page runs its script with this response's nonce.
+      enableCSPNonces: true,
       contentSecurityPolicy: { useDefaults: false, directives: simulatorPageDirectives() },
     },
   }

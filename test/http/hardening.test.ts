@@ -137,6 +137,7 @@ t.test('security headers', async (t) => {
   t.equal(api.headers['x-content-type-options'], 'nosniff')
   t.match(api.headers['content-security-policy'], /frame-ancestors 'none'/)
   t.equal(api.headers['referrer-policy'], 'no-referrer')
+  t.notMatch(api.headers['content-security-policy'], /nonce-/, 'no nonce where no script runs')
 
   const created = await createIntent(gateway, VALID_INTENT)
   const launch = await gateway.app.inject({

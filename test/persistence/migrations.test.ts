@@ -4,7 +4,7 @@ import {
   openSchemaEngine,
   readMigrationList,
 } from '../../src/persistence/schema-engine.ts'
-import { pendingMigrations } from '../../src/persistence/migrations.ts'
+import { pendingMigrations, unappliedMigrations } from '../../src/persistence/migrations.ts'
 import { createTestDatabase } from '../helpers/test-database.ts'
 
 t.test('migrated database matches schema.prisma', async (t) => {
@@ -66,6 +66,28 @@ t.test('applied migrations are recorded like the Prisma CLI does', async (t) => 
     t.match(row.checksum, /^[0-9a-f]{64}$/, `${row.migration_name} has a SHA-256 checksum`)
   }
   t.same(await pendingMigrations(db.url), [])
+  t.same(await unappliedMigrations(db.pool), [], 'the check without the engine agrees')
+})
+
+t.test('check without the engine finds missing migrations', async (t) => {
+  const db = await createTestDatabase(t)
+  const folders = (await readMigrationList()).migrationDirectories.map(
+    (directory) => directory.path,
+  )
+  const last = folders.at(-1) as string
+  await db.pool.query('DELETE FROM _prisma_migrations WHERE migration_name = $1', [last])
+  t.same(await unappliedMigrations(db.pool), [last], 'a migration never recorded')
+  t.same(await pendingMigrations(db.url), [last], 'as the engine finds')
+
+  const first = folders[0] as string
+  await db.pool.query(
+    'UPDATE _prisma_migrations SET finished_at = NULL WHERE migration_name = $1',
+    [first],
+  )
+  t.same(await unappliedMigrations(db.pool), [first, last], 'a migration that did not finish')
+
+  await db.pool.query('DROP TABLE _prisma_migrations')
+  t.same(await unappliedMigrations(db.pool), folders, 'a database never migrated')
 })
 
 t.test('drift check notices a changed database', async (t) => {

@@ -9,12 +9,15 @@ import { nextTestRut, TEST_ENCRYPTION_KEYS } from '../helpers/gateway.ts'
 import { createTestDatabase } from '../helpers/test-database.ts'
 import { startWebhookReceiver } from '../helpers/webhook-receiver.ts'
 
-const EVENTS = 40
+// More deliveries than one worker takes at once (100 jobs), so that both
+// workers find some.
+const EVENTS = 250
 
 t.test('two workers deliver each event once', async (t) => {
   const db = await createTestDatabase(t)
   db.pool.on('error', () => {})
-  const receiver = await startWebhookReceiver(t, () => ({ status: 200, delayMs: 100 }))
+  // Slow answers keep the first worker's batches busy while the other polls.
+  const receiver = await startWebhookReceiver(t, () => ({ status: 200, delayMs: 1000 }))
   const otec = await createOtec(db.prisma, createSecretBox(TEST_ENCRYPTION_KEYS), {
     rut: nextTestRut(),
     name: 'OTEC de prueba',
@@ -31,14 +34,6 @@ t.test('two workers deliver each event once', async (t) => {
     WEBHOOK_TIMEOUT_MS: '5000',
     LOG_LEVEL: 'info',
   }
-  const workers = [0, 1].map(() => {
-    const worker = startGatewayProcess(['worker'], { ...environment, PORT: '0' })
-    t.teardown(() => worker.child.kill('SIGKILL'))
-    return worker
-  })
-  for (const worker of workers)
-    await waitForOutput(worker, (out) => out.includes('webhook worker started'))
-
   // Each delivery gets its job in the event's transaction, plus two more
   // without the singleton key, as if the queue delivered it three times.
   const queue = await startDeliveryQueue(db, createLogger('silent'), {
@@ -59,6 +54,15 @@ t.test('two workers deliver each event once', async (t) => {
       for (let copy = 0; copy < 2; copy += 1)
         await queue.boss.send(DELIVERY_QUEUE_NAME, { deliveryId })
   }
+
+  // Both workers start with every job waiting.
+  const workers = [0, 1].map(() => {
+    const worker = startGatewayProcess(['worker'], { ...environment, PORT: '0' })
+    t.teardown(() => worker.child.kill('SIGKILL'))
+    return worker
+  })
+  for (const worker of workers)
+    await waitForOutput(worker, (out) => out.includes('webhook worker started'))
 
   await receiver.waitFor((received) => received.length >= EVENTS, 60_000)
   await new Promise((resolve) => setTimeout(resolve, 2000))

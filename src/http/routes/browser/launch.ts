@@ -22,6 +22,8 @@ export async function launchRoutes(app: FastifyInstance, services: GatewayServic
     '/go/:ticket',
     {
       helmet: {
+        // The page's auto-submit script runs with this response's nonce.
+        enableCSPNonces: true,
         contentSecurityPolicy: {
           useDefaults: false,
           directives: launchPageDirectives(senceOrigins),
