@@ -7,7 +7,7 @@ import { UsageError } from './usage-error.ts'
 /** `sence-gateway migrate`: applies pending migrations to DATABASE_URL (or the embedded database) and exits. */
 export async function runMigrate(args: string[]): Promise<number> {
   if (args.length > 0) throw new UsageError('usage: sence-gateway migrate')
-  const settings = loadSettings()
+  const settings = loadSettings(process.env, { needsEncryptionKeys: false })
   const logger = createLogger(settings.logLevel)
 
   if (settings.databaseUrl !== undefined) {

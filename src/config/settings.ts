@@ -177,7 +177,18 @@ export const SETTING_NAMES = Object.keys(environmentSchema.shape)
  * Reads and validates the settings. Throws a SettingsError that lists every
  * invalid setting, with the value expected, when any is wrong.
  */
-export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Settings {
+export interface LoadSettingsOptions {
+  /**
+   * Whether the command opens sealed secrets. `migrate` does not, so that a
+   * migration job can run without ENCRYPTION_KEYS in its environment.
+   */
+  needsEncryptionKeys?: boolean
+}
+
+export function loadSettings(
+  environment: NodeJS.ProcessEnv = process.env,
+  options: LoadSettingsOptions = {},
+): Settings {
   const present = Object.fromEntries(
     Object.entries(environment).filter(([, value]) => value !== undefined && value.trim() !== ''),
   )
@@ -228,13 +239,17 @@ export function loadSettings(environment: NodeJS.ProcessEnv = process.env): Sett
     rateLimitBrowserPerIpPerMinute: env.RATE_LIMIT_BROWSER_PER_IP_PER_MINUTE,
   }
 
-  problems.push(...checkConsistency(settings, invalid))
+  problems.push(...checkConsistency(settings, invalid, options.needsEncryptionKeys ?? true))
   if (problems.length > 0) throw new SettingsError(problems)
   return settings
 }
 
 /** Checks across settings; a check is skipped when a setting it reads is invalid itself. */
-function checkConsistency(settings: Settings, invalid: Set<string>): string[] {
+function checkConsistency(
+  settings: Settings,
+  invalid: Set<string>,
+  needsEncryptionKeys: boolean,
+): string[] {
   const problems: string[] = []
   const readable = (...names: string[]) => names.every((name) => !invalid.has(name))
 
@@ -248,7 +263,7 @@ function checkConsistency(settings: Settings, invalid: Set<string>): string[] {
     )
   }
 
-  const keysNeeded = !settings.embedded || settings.production
+  const keysNeeded = needsEncryptionKeys && (!settings.embedded || settings.production)
   if (keysNeeded && readable('ENCRYPTION_KEYS') && settings.encryptionKeys === undefined) {
     problems.push(
       'ENCRYPTION_KEYS: missing; it seals the SENCE Tokens and webhook secrets in the database. ' +

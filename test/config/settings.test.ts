@@ -79,6 +79,13 @@ t.test('database mode needs encryption keys', async (t) => {
   t.match(error.message, /generate-key/)
 })
 
+t.test('migrate runs without encryption keys', async (t) => {
+  const environment = { DATABASE_URL: 'postgresql://localhost/x' }
+  const settings = loadSettings(environment, { needsEncryptionKeys: false })
+  t.equal(settings.encryptionKeys, undefined)
+  t.equal(settings.databaseUrl, 'postgresql://localhost/x')
+})
+
 t.test('secrets never echoed in errors', async (t) => {
   const error = settingsError({ DATABASE_URL: 'mysql://user:hunter2@db/x', ENCRYPTION_KEYS: KEYS })
   t.match(error.message, /DATABASE_URL: expected a postgresql:\/\/ connection string/)
