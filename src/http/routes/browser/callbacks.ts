@@ -9,6 +9,7 @@ import type { RawForm } from '../../../protocol/callback.ts'
 import { applyCallback } from '../../../sessions/apply-callback.ts'
 import { recordTicketRequest } from '../../../sessions/record-ticket-request.ts'
 import { closeFailureOverrun } from '../../../sessions/session-length.ts'
+import { RateLimitedError, rateLimitedCallbackPage } from '../../rate-limits.ts'
 import { renderMessagePage } from '../../render-page.ts'
 import type { GatewayServices } from '../../services.ts'
 import { provenanceOf } from './provenance.ts'
@@ -33,6 +34,12 @@ export async function callbackRoutes(
   // (413, 415, 400) is recorded against the ticket of its URL.
   await app.register(async (callbacks) => {
     callbacks.setErrorHandler(async (error: FastifyError, request, reply) => {
+      // The limiter rejected the request before its body was read. It is not
+      // stored, since storing each rejected request is what the limit bounds,
+      // and rateLimitHook has already logged it.
+      if (error instanceof RateLimitedError)
+        return renderMessagePage(reply, rateLimitedCallbackPage(error.retryAfterSeconds))
+
       const status = error.statusCode ?? 500
       // Anything else goes to the browser scope's handler, which logs it as a failure.
       if (status < 400 || status >= 500) throw error
