@@ -11,7 +11,13 @@ import {
   type SessionChanges,
   writeAppliedCallback,
 } from './callback-statements.ts'
-import { type RequestProvenance, type TicketRejection, ticketRejection } from './prepare-launch.ts'
+import {
+  type LaunchSettings,
+  type RequestProvenance,
+  senceOriginsFor,
+  type TicketRejection,
+  ticketRejection,
+} from './prepare-launch.ts'
 import { recordSessionEvent, type SessionEventType } from './session-events.ts'
 import type { CallbackResult } from './session-status.ts'
 import { inSessionTransaction } from './transition-session.ts'
@@ -25,6 +31,13 @@ export interface CallbackRequest {
   provenance: RequestProvenance
 }
 
+/**
+ * Why a callback was rejected: its ticket's state, fields that differ from
+ * the intent, an Origin header of a site other than SENCE's, or a ticket
+ * whose launch page was never served.
+ */
+export type CallbackRejection = TicketRejection | 'mismatch' | 'foreign_origin' | 'not_launched'
+
 export type CallbackOutcome =
   | {
       kind: 'applied' | 'duplicate'
@@ -36,7 +49,7 @@ export type CallbackOutcome =
     }
   | {
       kind: 'rejected'
-      reason: TicketRejection | 'mismatch'
+      reason: CallbackRejection
       sessionId: string | null
       /** For a mismatch: the fields that differ from the intent. */
       mismatchedFields: string[]
@@ -50,10 +63,12 @@ export type CallbackOutcome =
  * ticket is marked used and the session moved with conditional UPDATEs, in
  * one transaction with the event and the webhook. Every other request
  * (duplicates, unknown or stale tickets, fields that differ from the
- * intent) is stored as an event and changes nothing.
+ * intent, posts that did not come from SENCE's page) is stored as an event
+ * and changes nothing.
  */
 export async function applyCallback(
   prisma: PrismaClient,
+  settings: LaunchSettings,
   request: CallbackRequest,
   now: Date = new Date(),
 ): Promise<CallbackOutcome> {
@@ -85,12 +100,20 @@ export async function applyCallback(
       return rejected('unknown', null, null)
     }
     const { session } = locked
+    const origin = request.provenance['origin']
+    const senceOrigins = senceOriginsFor(settings, session.environment)
+    const fromSence = isSenceOrigin(origin, senceOrigins)
 
     // The usual case, in one statement: the ticket is the one the session
-    // waits for, and the fields match the intent. writeAppliedCallback
-    // checks the ticket's status, kind and expiry as it marks it used.
+    // waits for, the post came from SENCE's page, and the fields match the
+    // intent. writeAppliedCallback checks the ticket's status, kind, expiry
+    // and launch as it marks it used.
     const waitingKind = waitingTicketKind(session)
-    if (waitingKind !== null && findMismatches(parsed, session, waitingKind).length === 0) {
+    if (
+      waitingKind !== null &&
+      fromSence &&
+      findMismatches(parsed, session, waitingKind).length === 0
+    ) {
       const result = callbackResult(waitingKind, parsed, request.endpoint)
       const applied = await writeAppliedCallback(tx, {
         session,
@@ -127,9 +150,27 @@ export async function applyCallback(
         detail,
       })
 
+    // A post from another site's page is forged whatever its ticket's
+    // state, so even a repeat of a used ticket gets no redirect.
+    if (!fromSence) {
+      await record(
+        'callback_rejected',
+        `Origin ${origin} is not SENCE's (${senceOrigins.join(' or ')}): the form was posted from another site's page`,
+      )
+      return rejected('foreign_origin', session, ticket)
+    }
+
     if (ticket.status === 'used') {
       await record('callback_duplicate', `duplicate of the ${ticket.result} callback`)
       return duplicateOutcome(ticket, session)
+    }
+
+    if (ticket.launchedAt === null) {
+      await record(
+        'callback_rejected',
+        'the launch page of this ticket was never served, so SENCE cannot have sent this callback',
+      )
+      return rejected('not_launched', session, ticket)
     }
 
     const rejection = ticketRejection(ticket, session, now)
@@ -171,8 +212,18 @@ function waitingTicketKind(session: Session): Ticket['kind'] | null {
   return null
 }
 
+/**
+ * Tells whether a callback's Origin header allows it to come from SENCE's
+ * page: one of `senceOrigins`, `null` (which browsers send in some cases,
+ * such as after a page with Referrer-Policy no-referrer), or no header at
+ * all (older browsers, and clients other than browsers).
+ */
+function isSenceOrigin(origin: string | undefined, senceOrigins: string[]): boolean {
+  return origin === undefined || origin === 'null' || senceOrigins.includes(origin)
+}
+
 function rejected(
-  reason: TicketRejection | 'mismatch',
+  reason: CallbackRejection,
   session: Session | null,
   ticket: Ticket | null,
 ): CallbackOutcome {

@@ -78,7 +78,7 @@ export interface AppliedCallback {
 /**
  * Applies a callback's result in one statement, under the session's lock.
  * The statement marks the ticket used if it is still issued, of `kind`,
- * and not expired at `now`. It moves the session from `session.status` to
+ * launched, and not expired at `now`. It moves the session from `session.status` to
  * `result` with `changes`, which the trigger on Session checks. It records
  * the `callback_applied` event, and the webhook event with one pending
  * delivery per enabled endpoint of the OTEC that subscribes to its type:
@@ -130,6 +130,7 @@ export async function writeAppliedCallback(
              "glosaError" = ${input.glosaError}
        WHERE "id" = ${input.ticketId}::uuid AND "status" = 'issued'
          AND "kind" = ${input.kind}::"TicketKind" AND "expiresAt" > ${now}
+         AND "launchedAt" IS NOT NULL
       RETURNING "id", "returnUrl"
     ), "session" AS (
       UPDATE "Session"

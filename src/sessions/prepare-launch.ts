@@ -8,7 +8,11 @@ import {
 } from '../protocol/fields.ts'
 import { isTicketShaped, sha256Hex } from '../security/random-tokens.ts'
 import type { SecretBox } from '../security/secret-box.ts'
-import { recordSessionEvent } from './session-events.ts'
+import {
+  insertEventForSessionsOf,
+  recordSessionEvent,
+  type SessionEventInput,
+} from './session-events.ts'
 import { type SessionRow, sessionFromRow } from './session-row.ts'
 
 export interface LaunchSettings {
@@ -38,6 +42,18 @@ export function senceBaseFor(settings: LaunchSettings, environment: Environment)
   return settings.simulator && environment === 'test'
     ? `${settings.publicBaseUrl}/simulator`
     : settings.senceBaseUrl
+}
+
+/**
+ * Returns the origins whose pages may post a callback of a session in
+ * `environment`: SENCE's, and the gateway's own when the simulator
+ * replaces SENCE in that environment.
+ */
+export function senceOriginsFor(settings: LaunchSettings, environment: Environment): string[] {
+  const origins = [new URL(settings.senceBaseUrl).origin]
+  const environmentOrigin = new URL(senceBaseFor(settings, environment)).origin
+  if (!origins.includes(environmentOrigin)) origins.push(environmentOrigin)
+  return origins
 }
 
 /** Provenance of a browser request, stored with its events: IP address, User-Agent, Origin, Referer, request id. */
@@ -98,9 +114,7 @@ export async function prepareLaunch(
   // The stored copy leaves out the Token and the ticket, the two secrets of the form.
   const { Token: _token, ...recorded } = fields
   const masked = { ...recorded, ...callbackUrls(settings.publicBaseUrl, '[ticket]') }
-  await recordSessionEvent(prisma, {
-    sessionId: session.id,
-    ticketId: ticket.id,
+  await recordLaunch(prisma, ticket.id, {
     type: 'launch_page_served',
     fields: masked,
     request,
@@ -121,6 +135,24 @@ export async function prepareLaunch(
 }
 
 /**
+ * Sets the ticket's launchedAt, unless an earlier launch set it, and
+ * stores the `launch_page_served` event, in one statement.
+ */
+async function recordLaunch(
+  prisma: PrismaClient,
+  ticketId: string,
+  event: Omit<SessionEventInput, 'sessionId' | 'ticketId'>,
+): Promise<void> {
+  await prisma.$executeRaw`
+    WITH "launched" AS (
+      UPDATE "Ticket" SET "launchedAt" = COALESCE("launchedAt", ${event.at})
+       WHERE "id" = ${ticketId}::uuid
+      RETURNING "sessionId" AS "id"
+    )
+    ${insertEventForSessionsOf('launched', { ...event, ticketId })}`
+}
+
+/**
  * Reads a ticket by its hash with its session and the sealed SENCE Token
  * of the session's OTEC, in one statement: every launch page needs all
  * three, and Prisma's nested include read them in several.
@@ -137,6 +169,7 @@ export async function findTicketWithSession(
       ticketEnvironment: Ticket['environment']
       ticketReturnUrl: string | null
       ticketExpiresAt: Date
+      ticketLaunchedAt: Date | null
       ticketUsedAt: Date | null
       ticketResult: string | null
       ticketGlosaError: string | null
@@ -146,7 +179,8 @@ export async function findTicketWithSession(
   >`
     SELECT s.*, t."id" AS "ticketId", t."kind" AS "ticketKind", t."status" AS "ticketStatus",
            t."environment" AS "ticketEnvironment", t."returnUrl" AS "ticketReturnUrl",
-           t."expiresAt" AS "ticketExpiresAt", t."usedAt" AS "ticketUsedAt",
+           t."expiresAt" AS "ticketExpiresAt", t."launchedAt" AS "ticketLaunchedAt",
+           t."usedAt" AS "ticketUsedAt",
            t."result" AS "ticketResult", t."glosaError" AS "ticketGlosaError",
            t."createdAt" AS "ticketCreatedAt", o."senceTokenSealed"
       FROM "Ticket" AS t
@@ -161,6 +195,7 @@ export async function findTicketWithSession(
     ticketEnvironment,
     ticketReturnUrl,
     ticketExpiresAt,
+    ticketLaunchedAt,
     ticketUsedAt,
     ticketResult,
     ticketGlosaError,
@@ -178,6 +213,7 @@ export async function findTicketWithSession(
       environment: ticketEnvironment,
       returnUrl: ticketReturnUrl,
       expiresAt: ticketExpiresAt,
+      launchedAt: ticketLaunchedAt,
       usedAt: ticketUsedAt,
       result: ticketResult,
       glosaError: ticketGlosaError,

@@ -14,6 +14,9 @@ import { renderMessagePage } from '../../render-page.ts'
 import type { GatewayServices } from '../../services.ts'
 import { provenanceOf } from './provenance.ts'
 
+/** Characters of a rejected Origin header that a log line keeps: a real origin is far shorter. */
+const ORIGIN_LOG_MAX_LENGTH = 200
+
 interface CallbackParams {
   ticket: string
   endpoint: string
@@ -77,7 +80,7 @@ export async function callbackRoutes(
         })
       }
 
-      const outcome = await applyCallback(prisma, {
+      const outcome = await applyCallback(prisma, services.settings, {
         ticket,
         endpoint,
         form: (request.body ?? {}) as RawForm,
@@ -91,6 +94,10 @@ export async function callbackRoutes(
             endpoint,
             reason: outcome.reason,
             mismatchedFields: outcome.mismatchedFields,
+            // An Origin is not a secret, and it shows which site posted the forged form.
+            ...(outcome.reason === 'foreign_origin'
+              ? { origin: request.headers.origin?.slice(0, ORIGIN_LOG_MAX_LENGTH) }
+              : {}),
           },
           'callback rejected',
         )
