@@ -20,6 +20,7 @@ import {
 } from './prepare-launch.ts'
 import { recordSessionEvent, type SessionEventType } from './session-events.ts'
 import type { CallbackResult } from './session-status.ts'
+import { chooseCallbackInstant } from './callback-instant.ts'
 import { inSessionTransaction } from './transition-session.ts'
 
 /** A browser's POST to /cb/{ticket}/ok or /cb/{ticket}/err. */
@@ -120,7 +121,10 @@ export async function applyCallback(
         ticketId: locked.ticketId,
         kind: waitingKind,
         result,
-        changes: sessionChanges(result, parsed, session, now),
+        changes: sessionChanges(result, parsed, session, {
+          leftForSence: locked.leftForSenceAt,
+          receivedAt: now,
+        }),
         glosaError: parsed.glosaError,
         event: { ...eventBase, detail: result },
         now,
@@ -284,29 +288,39 @@ function findMismatches(parsed: ParsedCallback, session: Session, kind: Ticket['
   return mismatched
 }
 
+/**
+ * Returns the columns a callback sets. The raw FechaHora and ZonaHoraria
+ * are always stored as received. startedAt and closedAt take FechaHora's
+ * instant only when chooseCallbackInstant finds it plausible, so that a
+ * FechaHora edited in the browser cannot move a session's attendance.
+ */
 function sessionChanges(
   result: CallbackResult,
   parsed: ParsedCallback,
   session: Session,
-  now: Date,
+  times: { leftForSence: Date; receivedAt: Date },
 ): SessionChanges {
   const fechaHora = parsed.fields['FechaHora'] ?? null
   const zonaHoraria = parsed.fields['ZonaHoraria'] ?? null
   const time = senceInstant(fechaHora ?? '', zonaHoraria ?? '')
+  const now = times.receivedAt
 
   switch (result) {
-    case 'started':
+    case 'started': {
+      // An unreadable or implausible FechaHora (kept raw in startFechaHora)
+      // gives way to the time the callback arrived, so that every started
+      // session has a start instant for its length and attendance.
+      const start = chooseCallbackInstant(time.instant, times)
       return {
         idSesionSence: parsed.fields['IdSesionSence'] || null,
-        // An unreadable FechaHora (kept raw in startFechaHora) falls back to
-        // the time the callback arrived, so that every started session has
-        // a start instant for its length and attendance.
-        startedAt: time.instant ?? now,
+        startedAt: start.instant,
+        startedAtSource: start.source,
         startFechaHora: fechaHora,
         startZonaHoraria: zonaHoraria,
         startZoneAssumed: time.zoneAssumed,
         errorCodes: [],
       }
+    }
     case 'start_failed':
       return {
         startFechaHora: fechaHora,
@@ -316,11 +330,10 @@ function sessionChanges(
     case 'closed': {
       // The manual describes the close's FechaHora as the session's start, and
       // some senders do send that: trust it only when it is after the start.
-      const laterThanStart =
-        time.instant !== null && (session.startedAt === null || time.instant > session.startedAt)
+      const close = chooseCallbackInstant(time.instant, { ...times, after: session.startedAt })
       return {
-        closedAt: laterThanStart ? time.instant : now,
-        closedAtSource: laterThanStart ? 'fecha_hora' : 'received',
+        closedAt: close.instant,
+        closedAtSource: close.source,
         closeFechaHora: fechaHora,
         closeZonaHoraria: zonaHoraria,
         closeZoneAssumed: time.zoneAssumed,

@@ -9,6 +9,13 @@ export const sessionStatusSchema = z
   .enum(['pending', 'started', 'start_failed', 'expired', 'closing', 'closed', 'close_failed'])
   .meta({ id: 'SessionStatus' })
 
+const instantSourceSchema = z
+  .enum(['fecha_hora', 'received'])
+  .describe(
+    '`fecha_hora`: SENCE’s FechaHora, which fell between the launch and the callback’s arrival (give or take 5 minutes). `received`: the time the callback arrived, used when FechaHora was unreadable or outside that window.',
+  )
+  .meta({ id: 'InstantSource' })
+
 const sessionErrorSchema = z
   .object({
     code: z.int().nullable().describe('The first code SENCE sent; null when it sent no number.'),
@@ -34,9 +41,15 @@ export const sessionSchema = z
     maxDurationMinutes: z.int(),
     metadata: z.unknown().describe('The object sent at creation, or null.'),
     startedAt: instant.nullable(),
+    startedAtSource: instantSourceSchema
+      .nullable()
+      .describe(
+        'Where startedAt came from; null before the start, and for sessions started before the gateway recorded it.',
+      ),
     startFechaHora: z.string().nullable().describe('FechaHora of the start, as SENCE sent it.'),
     startZonaHoraria: z.string().nullable(),
     closedAt: instant.nullable(),
+    closedAtSource: instantSourceSchema.nullable().describe('Where closedAt came from.'),
     closeFechaHora: z.string().nullable(),
     closeZonaHoraria: z.string().nullable(),
     error: sessionErrorSchema.nullable().describe('The last failure, or null.'),
