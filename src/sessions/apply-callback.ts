@@ -18,7 +18,7 @@ import {
   type TicketRejection,
   ticketRejection,
 } from './prepare-launch.ts'
-import { recordSessionEvent, type SessionEventType } from './session-events.ts'
+import { recordBrowserEvent, recordSessionEvent, type SessionEventType } from './session-events.ts'
 import type { CallbackResult } from './session-status.ts'
 import { chooseCallbackInstant } from './callback-instant.ts'
 import { inSessionTransaction } from './transition-session.ts'
@@ -146,13 +146,7 @@ export async function applyCallback(
     const ticket = await tx.ticket.findUnique({ where: { id: locked.ticketId } })
     if (ticket === null) return rejected('unknown', null, null)
     const record = (type: SessionEventType, detail: string) =>
-      recordSessionEvent(tx, {
-        ...eventBase,
-        sessionId: session.id,
-        ticketId: ticket.id,
-        type,
-        detail,
-      })
+      recordBrowserEvent(tx, ticket.id, { ...eventBase, type, detail })
 
     // A post from another site's page is forged whatever its ticket's
     // state, so even a repeat of a used ticket gets no redirect.

@@ -8,11 +8,7 @@ import {
 } from '../protocol/fields.ts'
 import { isTicketShaped, sha256Hex } from '../security/random-tokens.ts'
 import type { SecretBox } from '../security/secret-box.ts'
-import {
-  insertEventForSessionsOf,
-  recordSessionEvent,
-  type SessionEventInput,
-} from './session-events.ts'
+import { recordBrowserEvent, recordSessionEvent } from './session-events.ts'
 import { type SessionRow, sessionFromRow } from './session-row.ts'
 
 export interface LaunchSettings {
@@ -92,9 +88,7 @@ export async function prepareLaunch(
   const { ticket, session, senceTokenSealed } = found
   const rejection = ticketRejection(ticket, session, now)
   if (rejection !== null) {
-    await recordSessionEvent(prisma, {
-      sessionId: session.id,
-      ticketId: ticket.id,
+    await recordBrowserEvent(prisma, ticket.id, {
       type: 'launch_rejected',
       detail: `${rejection} ticket`,
       request,
@@ -114,12 +108,12 @@ export async function prepareLaunch(
   // The stored copy leaves out the Token and the ticket, the two secrets of the form.
   const { Token: _token, ...recorded } = fields
   const masked = { ...recorded, ...callbackUrls(settings.publicBaseUrl, '[ticket]') }
-  await recordLaunch(prisma, ticket.id, {
-    type: 'launch_page_served',
-    fields: masked,
-    request,
-    at: now,
-  })
+  await recordBrowserEvent(
+    prisma,
+    ticket.id,
+    { type: 'launch_page_served', fields: masked, request, at: now },
+    { launched: true },
+  )
 
   return {
     ok: true,
@@ -132,24 +126,6 @@ export async function prepareLaunch(
     fields,
     session,
   }
-}
-
-/**
- * Sets the ticket's launchedAt, unless an earlier launch set it, and
- * stores the `launch_page_served` event, in one statement.
- */
-async function recordLaunch(
-  prisma: PrismaClient,
-  ticketId: string,
-  event: Omit<SessionEventInput, 'sessionId' | 'ticketId'>,
-): Promise<void> {
-  await prisma.$executeRaw`
-    WITH "launched" AS (
-      UPDATE "Ticket" SET "launchedAt" = COALESCE("launchedAt", ${event.at})
-       WHERE "id" = ${ticketId}::uuid
-      RETURNING "sessionId" AS "id"
-    )
-    ${insertEventForSessionsOf('launched', { ...event, ticketId })}`
 }
 
 /**
@@ -170,6 +146,7 @@ export async function findTicketWithSession(
       ticketReturnUrl: string | null
       ticketExpiresAt: Date
       ticketLaunchedAt: Date | null
+      ticketBrowserEventCount: number
       ticketUsedAt: Date | null
       ticketResult: string | null
       ticketGlosaError: string | null
@@ -180,6 +157,7 @@ export async function findTicketWithSession(
     SELECT s.*, t."id" AS "ticketId", t."kind" AS "ticketKind", t."status" AS "ticketStatus",
            t."environment" AS "ticketEnvironment", t."returnUrl" AS "ticketReturnUrl",
            t."expiresAt" AS "ticketExpiresAt", t."launchedAt" AS "ticketLaunchedAt",
+           t."browserEventCount" AS "ticketBrowserEventCount",
            t."usedAt" AS "ticketUsedAt",
            t."result" AS "ticketResult", t."glosaError" AS "ticketGlosaError",
            t."createdAt" AS "ticketCreatedAt", o."senceTokenSealed"
@@ -196,6 +174,7 @@ export async function findTicketWithSession(
     ticketReturnUrl,
     ticketExpiresAt,
     ticketLaunchedAt,
+    ticketBrowserEventCount,
     ticketUsedAt,
     ticketResult,
     ticketGlosaError,
@@ -214,6 +193,7 @@ export async function findTicketWithSession(
       returnUrl: ticketReturnUrl,
       expiresAt: ticketExpiresAt,
       launchedAt: ticketLaunchedAt,
+      browserEventCount: ticketBrowserEventCount,
       usedAt: ticketUsedAt,
       result: ticketResult,
       glosaError: ticketGlosaError,

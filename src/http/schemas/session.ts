@@ -82,7 +82,18 @@ const sessionEventSchema = z
   .meta({ id: 'SessionEvent' })
 
 export const sessionWithEventsSchema = sessionSchema
-  .extend({ events: z.array(sessionEventSchema) })
+  .extend({
+    events: z.array(sessionEventSchema).describe('The latest events, oldest first.'),
+    eventCount: z.int().describe('Events stored for the session.'),
+    eventsTruncated: z
+      .boolean()
+      .describe('True when `events` leaves out earlier events because there are too many.'),
+    eventsNotStored: z
+      .int()
+      .describe(
+        'Browser requests that changed nothing (launch pages, repeated or rejected callbacks) beyond the number stored per ticket: counted, not stored.',
+      ),
+  })
   .meta({ id: 'SessionWithEvents' })
 
 export const sessionPageSchema = z

@@ -3,6 +3,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { createLoginIntent } from '../../../sessions/create-intent.ts'
 import { closeBodySchema, requestClose } from '../../../sessions/request-close.ts'
+import {
+  countUnstoredBrowserEvents,
+  STORED_BROWSER_EVENTS_PER_TICKET,
+} from '../../../sessions/session-events.ts'
 import { isUuid } from '../../../sessions/session-id.ts'
 import { toSessionView } from '../../../sessions/session-view.ts'
 import { loginIntentBodySchema } from '../../../sessions/validate-intent.ts'
@@ -16,6 +20,14 @@ import {
   sessionWithEventsSchema,
 } from '../../schemas/session.ts'
 import type { GatewayServices } from '../../services.ts'
+
+/**
+ * Events that GET /v1/sessions/{id} returns, the latest. Each ticket stores
+ * at most STORED_BROWSER_EVENTS_PER_TICKET browser events, so a session
+ * has more only after several close attempts. The admin dashboard's
+ * session page lists every stored event.
+ */
+export const SESSION_EVENTS_MAX = 100
 
 // Loose: fastify replaces request.headers with the parsed value, which must keep every other header.
 const idempotencyHeaders = z.looseObject({
@@ -153,6 +165,7 @@ export async function sessionRoutes(
       schema: {
         tags: ['sessions'],
         summary: 'Read a session with its events',
+        description: `Returns the session with its latest ${SESSION_EVENTS_MAX} events, oldest first. \`eventsTruncated\` is true when the session has more (\`eventCount\`). The admin dashboard’s session page lists them all. Each ticket stores its first ${STORED_BROWSER_EVENTS_PER_TICKET} browser requests that changed nothing, and \`eventsNotStored\` counts the rest.`,
         params: sessionParamsSchema,
         response: { 200: sessionWithEventsSchema, ...problemResponses('not-found') },
       },
@@ -162,17 +175,28 @@ export async function sessionRoutes(
         return sendResult(reply, sessionNotFound(request, request.params.id))
       const session = await prisma.session.findFirst({
         where: { id: request.params.id, otecId: request.otec.id },
-        include: { events: { orderBy: { createdAt: 'asc' } } },
+        include: {
+          // The latest events, read newest first and returned oldest first.
+          events: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: SESSION_EVENTS_MAX },
+          tickets: { select: { browserEventCount: true } },
+          _count: { select: { events: true } },
+        },
       })
       if (session === null) return sendResult(reply, sessionNotFound(request, request.params.id))
-      const events = session.events.map((event) => ({
+      const events = session.events.toReversed().map((event) => ({
         id: event.id,
         type: event.type,
         detail: event.detail,
         fields: event.fields,
         createdAt: event.createdAt.toISOString(),
       }))
-      return { ...toSessionView(session), events }
+      return {
+        ...toSessionView(session),
+        events,
+        eventCount: session._count.events,
+        eventsTruncated: session._count.events > events.length,
+        eventsNotStored: countUnstoredBrowserEvents(session.tickets),
+      }
     },
   )
 }
