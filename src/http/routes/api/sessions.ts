@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import type { Session } from '../../../persistence/generated/client.ts'
 import { createLoginIntent } from '../../../sessions/create-intent.ts'
 import { closeBodySchema, requestClose } from '../../../sessions/request-close.ts'
 import {
@@ -79,7 +80,7 @@ export async function sessionRoutes(
       attachValidation: true,
     },
     async (request, reply) => {
-      const result = await runIdempotently(store, request, async () => {
+      const result = await runIdempotently(store, request, async (complete) => {
         const senceToken = services.secrets.open(request.otec.senceTokenSealed)
         const created = await createLoginIntent(
           prisma,
@@ -87,13 +88,14 @@ export async function sessionRoutes(
           request.otec,
           senceToken,
           request.body,
+          {
+            beforeCommit:
+              complete === null ? undefined : (tx, intent) => complete(tx, createdResult(intent)),
+          },
         )
         if (!created.ok) return validationProblem(request, created.errors)
         request.log.info({ sessionId: created.session.id }, 'login intent created')
-        return {
-          statusCode: 201,
-          body: { ...toSessionView(created.session), startUrl: created.startUrl },
-        }
+        return createdResult(created)
       })
       return sendResult(reply, result)
     },
@@ -125,7 +127,7 @@ export async function sessionRoutes(
       attachValidation: true,
     },
     async (request, reply) => {
-      const result = await runIdempotently(store, request, async (): Promise<ApiResult> => {
+      const result = await runIdempotently(store, request, async (complete): Promise<ApiResult> => {
         const closing = await requestClose(
           prisma,
           intentSettings,
@@ -133,13 +135,14 @@ export async function sessionRoutes(
           services.secrets.open(request.otec.senceTokenSealed),
           request.params.id,
           request.body,
+          {
+            beforeCommit:
+              complete === null ? undefined : (tx, close) => complete(tx, closingResult(close)),
+          },
         )
         if (closing.ok) {
           request.log.info({ sessionId: closing.session.id }, 'logout intent created')
-          return {
-            statusCode: 200,
-            body: { ...toSessionView(closing.session), closeUrl: closing.closeUrl },
-          }
+          return closingResult(closing)
         }
         switch (closing.reason) {
           case 'not_found':
@@ -199,6 +202,14 @@ export async function sessionRoutes(
       }
     },
   )
+}
+
+function createdResult(intent: { session: Session; startUrl: string }): ApiResult {
+  return { statusCode: 201, body: { ...toSessionView(intent.session), startUrl: intent.startUrl } }
+}
+
+function closingResult(close: { session: Session; closeUrl: string }): ApiResult {
+  return { statusCode: 200, body: { ...toSessionView(close.session), closeUrl: close.closeUrl } }
 }
 
 // An id of another OTEC gets the same answer as an id that does not exist.
