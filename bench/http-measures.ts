@@ -104,6 +104,36 @@ export async function prepareIntents(
   return intents
 }
 
+/**
+ * Loads the launch page of every intent, unmeasured, as the student's
+ * browser does on its way to SENCE: the gateway rejects a callback for a
+ * ticket whose launch page was never served.
+ */
+export async function serveLaunchPages(
+  gatewayUrl: string,
+  intents: PreparedIntent[],
+): Promise<void> {
+  const pending = [...intents]
+  const figures = await runLoad({
+    url: gatewayUrl,
+    connections: 16,
+    amount: pending.length,
+    expectStatus: 200,
+    request: {
+      method: 'GET',
+      path: '/go/unset',
+      setupRequest: (request) => {
+        const intent = pending.shift()
+        return intent === undefined ? request : { ...request, path: `/go/${intent.ticket}` }
+      },
+    },
+  })
+  if (figures.responses < intents.length)
+    throw new Error(
+      `loading ${intents.length} launch pages gave ${figures.responses}; other responses: ${JSON.stringify(figures.unexpected)}`,
+    )
+}
+
 /** Returns the minimum number of callbacks (d) sends in a run, enough for every connection to send several. */
 export function minimumCallbacks(connections: number): number {
   return Math.max(4 * connections, 100)
@@ -116,7 +146,8 @@ export interface CallbackFigures extends LoadFigures {
 
 /**
  * (d) The gateway's start callback, POST /cb/{ticket}/ok, each request with
- * a ticket of its own taken from `intents` (which it empties). autocannon
+ * a ticket of its own taken from `intents` (which it empties), whose launch
+ * page serveLaunchPages has loaded. autocannon
  * builds one request ahead on every connection, so `connections` tickets
  * are built but never sent; the run sends the rest.
  */

@@ -28,6 +28,7 @@ import {
   measureHello,
   minimumCallbacks,
   prepareIntents,
+  serveLaunchPages,
   type RunShape,
 } from './http-measures.ts'
 import type { PreparedIntent } from './intents.ts'
@@ -305,7 +306,10 @@ async function warmUp(bench: Bench, plan: Plan) {
   if (plan.measures.has('c')) {
     const intents: PreparedIntent[] = []
     await measureCreate(gatewayUrl, bench.loadOtec.apiKey, shape, bench.returnUrl, intents)
-    if (plan.measures.has('d')) await measureCallback(gatewayUrl, intents, 16)
+    if (plan.measures.has('d')) {
+      await serveLaunchPages(gatewayUrl, intents)
+      await measureCallback(gatewayUrl, intents, 16)
+    }
   }
   if (plan.measures.has('e'))
     await measureFlows({
@@ -372,6 +376,7 @@ async function runRequestRounds(bench: Bench, plan: Plan): Promise<Results['meas
                 missing,
               )),
             )
+          await serveLaunchPages(gatewayUrl, intents)
           const callbacks = await metered(bench, 'd', bench.gateway.process.pid, () =>
             measureCallback(gatewayUrl, intents, connections),
           )

@@ -12,7 +12,12 @@
 
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
-import { measureCallback, minimumCallbacks, prepareIntents } from './http-measures.ts'
+import {
+  measureCallback,
+  minimumCallbacks,
+  prepareIntents,
+  serveLaunchPages,
+} from './http-measures.ts'
 import type { CpuCost } from './cpu.ts'
 import { percentile, round } from './stats.ts'
 import type { WebhookReceiver } from './webhook-receiver.ts'
@@ -73,6 +78,7 @@ export async function measureWebhooks(run: WebhookRun): Promise<WebhookFigures> 
     run.returnUrl,
     Math.max(run.callbacks, minimumCallbacks(connections)) + connections,
   )
+  await serveLaunchPages(run.gatewayUrl, intents)
   const pool = new pg.Pool({ connectionString: run.databaseUrl, max: 1 })
   try {
     run.receiver.stall(run.receiverPath)

@@ -23,9 +23,9 @@ export class UnacceptableJsonError extends Error {
 /**
  * Sets the scope's body parsers: JSON only (text/plain, which fastify
  * accepts by default, becomes a 415), with fastify's own JSON parser, which
- * rejects `__proto__` and `constructor` keys. An empty body counts as no
- * body, so that `curl -X POST -H 'Content-Type: application/json'` on a
- * close works.
+ * rejects `__proto__` and `constructor` keys (findPrototypeKey names the
+ * key in the problem). An empty body counts as no body, so that
+ * `curl -X POST -H 'Content-Type: application/json'` on a close works.
  */
 export function acceptJsonBodies(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error')
@@ -37,12 +37,49 @@ export function acceptJsonBodies(app: FastifyInstance): void {
       return
     }
     parseJson(request, text, (error, value) => {
-      if (error !== null) return done(error, undefined)
+      if (error !== null) {
+        // The error handler would report these keys as invalid JSON, which they are not.
+        const prototypeKey = findPrototypeKey(text)
+        if (prototypeKey !== null) return done(new UnacceptableJsonError(prototypeKey), undefined)
+        return done(error, undefined)
+      }
       const problem = unacceptableJson(value)
       if (problem !== null) return done(new UnacceptableJsonError(problem), undefined)
       done(null, value)
     })
   })
+}
+
+/**
+ * Returns the problem of a body that is valid JSON but has a key that
+ * fastify's parser rejects: `__proto__`, or `constructor` holding a
+ * `prototype`. Either could change the prototype of the objects the body
+ * becomes. Returns null when the text is not JSON or has no such key.
+ */
+export function findPrototypeKey(text: string): string | null {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return null
+  }
+  const pending: [unknown, string[]][] = [[parsed, []]]
+  while (pending.length > 0) {
+    const [current, path] = pending.pop() as [unknown, string[]]
+    if (typeof current !== 'object' || current === null) continue
+    for (const [key, child] of Object.entries(current)) {
+      const childPath = [...path, key]
+      const where = `"${key}" at ${childPath.join('.')}`
+      if (key === '__proto__')
+        return `The body contains the key ${where}, which the API rejects because it could change the prototype of objects; rename or remove it.`
+      const holdsPrototype =
+        key === 'constructor' && typeof child === 'object' && child !== null && 'prototype' in child
+      if (holdsPrototype)
+        return `The body contains the key ${where} with a "prototype" key inside, which the API rejects because it could change the prototype of objects; rename or remove it.`
+      if (childPath.length < JSON_MAX_DEPTH) pending.push([child, childPath])
+    }
+  }
+  return null
 }
 
 /**

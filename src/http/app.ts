@@ -166,6 +166,17 @@ export async function buildApp(services: GatewayServices): Promise<FastifyInstan
   await app.register(async (browser) => {
     browser.removeAllContentTypeParsers()
     await browser.register(formbody, { bodyLimit: CALLBACK_BODY_LIMIT_BYTES })
+    // The callbacks (/cb) count in the same per-IP bucket as the launch
+    // pages, although a course behind one school NAT posts them from one
+    // address. Every callback writes rows, even one with an unknown ticket,
+    // and this limit is what bounds a flood of forged posts. Starting a
+    // session costs a student two requests here (the launch page and the
+    // callback), and closing it two more, so the default of 300 a minute
+    // lets about 150 students of one address start in the same minute.
+    // Larger groups need a higher RATE_LIMIT_BROWSER_PER_IP_PER_MINUTE, and
+    // a gateway behind a proxy needs TRUST_PROXY. A rejected callback
+    // changes nothing, and its page tells the student to reload, which
+    // resends it.
     browser.addHook(
       'onRequest',
       rateLimitHook(browser, [byClientIp(settings.rateLimitBrowserPerIpPerMinute)]),

@@ -6,10 +6,15 @@
 // successful responses are kept, for IDEMPOTENCY_KEY_TTL_MS, so a request
 // that failed (a 422 for a field, a 409 for the session's state) can be
 // retried with the same key once fixed.
+//
+// The response is stored in the use case's own transaction, so the intent
+// and the completed key commit together or not at all. A process that dies
+// at any point leaves either both, which a retry replays, or neither, which
+// a retry runs again.
 
 import { createHash } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
-import type { PrismaClient } from '../persistence/database.ts'
+import type { PrismaClient, Transaction } from '../persistence/database.ts'
 import type { SecretBox } from '../security/secret-box.ts'
 import { type ApiResult, problemResult } from './api-result.ts'
 
@@ -19,8 +24,8 @@ export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000
 /**
  * A key still in flight after this long belongs to a request that crashed,
  * and the next retry takes it over. Handlers finish in well under a second.
- * NOTE: if the process dies after the use case committed and before the
- * response was stored, a retry after this timeout runs the use case again.
+ * A request that was only slow then finds the key taken when it tries to
+ * complete it, and rolls its work back.
  */
 export const IDEMPOTENCY_LOCK_TIMEOUT_MS = 60_000
 
@@ -77,7 +82,7 @@ function canonicalJson(value: unknown): unknown {
 }
 
 type Claim =
-  | { kind: 'claimed'; id: string }
+  | { kind: 'claimed'; id: string; lockedAt: Date }
   | { kind: 'replay'; result: ApiResult }
   | { kind: 'mismatch' }
   | { kind: 'in_flight' }
@@ -88,20 +93,41 @@ export interface IdempotencyStore {
 }
 
 /**
+ * Stores a successful result as the response of the request's key, in the
+ * transaction `db` of the use case that produced it, just before it
+ * commits. Throws IdempotencyKeyTakenOverError when a retry has taken the
+ * key over meanwhile, which must roll the transaction back.
+ */
+export type CompleteIdempotencyKey = (
+  db: PrismaClient | Transaction,
+  result: ApiResult,
+) => Promise<void>
+
+/** Raised when a retry took over a request's Idempotency-Key before the request completed it. */
+export class IdempotencyKeyTakenOverError extends Error {
+  constructor(keyId: string) {
+    super(`idempotency key ${keyId} was taken over by a retry before this request completed it`)
+    this.name = 'IdempotencyKeyTakenOverError'
+  }
+}
+
+/**
  * Runs `operation` for the first request with an Idempotency-Key of the
  * OTEC, and returns the stored result of its success to later requests
- * with that key. A failed run frees the key, and a crashed run is taken
- * over after IDEMPOTENCY_LOCK_TIMEOUT_MS. Without the header it only runs
- * the operation.
+ * with that key. The operation gets a `complete` function, or null when
+ * the request has no key. It must call `complete` with its successful
+ * result inside its transaction, so that the result and the use case's
+ * writes commit together. A failed run frees the key, and a crashed run is
+ * taken over after IDEMPOTENCY_LOCK_TIMEOUT_MS.
  */
 export async function runIdempotently(
   store: IdempotencyStore,
   request: FastifyRequest,
-  operation: () => Promise<ApiResult>,
+  operation: (complete: CompleteIdempotencyKey | null) => Promise<ApiResult>,
 ): Promise<ApiResult> {
   const parsed = parseIdempotencyKey(request.headers['idempotency-key'])
   if (!parsed.ok) return problemResult(request, 'invalid-idempotency-key', parsed.detail)
-  if (parsed.key === null) return operation()
+  if (parsed.key === null) return operation(null)
 
   const path = request.url.split('?')[0] as string
   const fingerprint = requestFingerprint(request.method, path, request.body)
@@ -124,16 +150,11 @@ export async function runIdempotently(
       )
   }
 
-  let result: ApiResult
-  try {
-    result = await operation()
-  } catch (error) {
-    await releaseKey(store.prisma, claim.id)
-    throw error
-  }
-  if (result.statusCode >= 200 && result.statusCode < 300) {
-    await store.prisma.idempotencyKey.update({
-      where: { id: claim.id },
+  let completed = false
+  const complete: CompleteIdempotencyKey = async (db, result) => {
+    // Only the request whose claim is still current may complete the key.
+    const updated = await db.idempotencyKey.updateMany({
+      where: { id: claim.id, status: 'in_flight', lockedAt: claim.lockedAt },
       data: {
         status: 'completed',
         lockedAt: null,
@@ -141,9 +162,32 @@ export async function runIdempotently(
         responseSealed: store.secrets.seal(JSON.stringify(result.body)),
       },
     })
-  } else {
-    await releaseKey(store.prisma, claim.id)
+    if (updated.count !== 1) throw new IdempotencyKeyTakenOverError(claim.id)
+    completed = true
   }
+
+  let result: ApiResult
+  try {
+    result = await operation(complete)
+  } catch (error) {
+    await releaseKey(store.prisma, claim)
+    if (!(error instanceof IdempotencyKeyTakenOverError)) throw error
+    request.log.warn(
+      { idempotencyKeyId: claim.id },
+      'idempotency key taken over by a retry; this request was rolled back',
+    )
+    return problemResult(
+      request,
+      'idempotency-key-in-use',
+      'A retry with this Idempotency-Key took it over while this request ran, so this request was rolled back; retry to get the response of that retry.',
+    )
+  }
+
+  const succeeded = result.statusCode >= 200 && result.statusCode < 300
+  if (!succeeded) await releaseKey(store.prisma, claim)
+  // NOTE: an operation that does not call `complete` leaves a window in
+  // which a crash loses the response; both of today's operations call it.
+  else if (!completed) await complete(store.prisma, result)
   return result
 }
 
@@ -172,7 +216,7 @@ async function claimKey(
       skipDuplicates: true,
       select: { id: true },
     })
-    if (inserted[0] !== undefined) return { kind: 'claimed', id: inserted[0].id }
+    if (inserted[0] !== undefined) return { kind: 'claimed', id: inserted[0].id, lockedAt: now }
 
     const existing = await prisma.idempotencyKey.findUnique({
       where: { otecId_key: { otecId, key } },
@@ -191,11 +235,18 @@ async function claimKey(
       where: { id: existing.id, status: 'in_flight', lockedAt: existing.lockedAt },
       data: { lockedAt: now },
     })
-    return takeover.count === 1 ? { kind: 'claimed', id: existing.id } : { kind: 'in_flight' }
+    if (takeover.count === 1) return { kind: 'claimed', id: existing.id, lockedAt: now }
+    // Another request took the key or completed it meanwhile: read it again.
   }
   return { kind: 'in_flight' }
 }
 
-async function releaseKey(prisma: PrismaClient, id: string): Promise<void> {
-  await prisma.idempotencyKey.deleteMany({ where: { id, status: 'in_flight' } })
+/** Frees a key that this request still holds; a key taken over by a retry is left to it. */
+async function releaseKey(
+  prisma: PrismaClient,
+  claim: { id: string; lockedAt: Date },
+): Promise<void> {
+  await prisma.idempotencyKey.deleteMany({
+    where: { id: claim.id, status: 'in_flight', lockedAt: claim.lockedAt },
+  })
 }

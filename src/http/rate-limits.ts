@@ -102,3 +102,19 @@ export function rateLimitedPage(retryAfterSeconds: number): MessagePage {
     ],
   }
 }
+
+/**
+ * Returns the student's page for a SENCE callback that went over the limit.
+ * SENCE's response is in the body of this request and the ticket stays
+ * usable, so reloading the page (which resends the form) applies it.
+ */
+export function rateLimitedCallbackPage(retryAfterSeconds: number): MessagePage {
+  return {
+    status: 429,
+    title: 'Demasiadas solicitudes',
+    paragraphs: [
+      'Recibimos muchas solicitudes desde tu conexión en poco tiempo, así que todavía no registramos la respuesta de SENCE.',
+      `Espera ${retryAfterSeconds} segundos y recarga esta página. Si el navegador pregunta si quieres reenviar el formulario, acepta: así nos llega de nuevo la respuesta de SENCE.`,
+    ],
+  }
+}

@@ -3,7 +3,7 @@
 // what to do now. Texts for SENCE's own error codes come from the error table.
 
 import { describeSenceError } from '../protocol/error-table.ts'
-import type { TicketRejection } from '../sessions/prepare-launch.ts'
+import type { CallbackRejection } from '../sessions/apply-callback.ts'
 import { overrunMessage, type SessionOverrun } from '../sessions/session-length.ts'
 import type { CallbackResult } from '../sessions/session-status.ts'
 
@@ -18,11 +18,8 @@ export interface MessagePage {
 const START_AGAIN =
   'Vuelve a la página de tu curso y presiona de nuevo el botón para registrar tu asistencia.'
 
-/** The page for a /go or callback URL whose ticket cannot be used. */
-export function ticketRejectedPage(
-  reason: TicketRejection | 'mismatch',
-  lmsUrl: string | null,
-): MessagePage {
+/** The page for a /go or callback URL whose ticket cannot be used, or a callback that did not come from SENCE. */
+export function ticketRejectedPage(reason: CallbackRejection, lmsUrl: string | null): MessagePage {
   const link = lmsUrl === null ? undefined : { href: lmsUrl, label: 'Volver al curso' }
   switch (reason) {
     case 'unknown':
@@ -71,6 +68,28 @@ export function ticketRejectedPage(
         paragraphs: [
           'La respuesta recibida no coincide con los datos de tu curso, así que no la registramos.',
           'Avisa a tu OTEC e indícale la referencia de abajo.',
+        ],
+        link,
+      }
+    case 'foreign_origin':
+      return {
+        status: 403,
+        title: 'Esta respuesta no viene de SENCE',
+        paragraphs: [
+          'Recibimos una respuesta enviada desde una página que no es la de SENCE, así que no registramos nada.',
+          START_AGAIN,
+          'Si vuelve a pasar, avisa a tu OTEC e indícale la referencia de abajo.',
+        ],
+        link,
+      }
+    case 'not_launched':
+      return {
+        status: 403,
+        title: 'Esta respuesta no viene de SENCE',
+        paragraphs: [
+          'Recibimos una respuesta para un registro de asistencia que nunca pasó por SENCE, así que no registramos nada.',
+          START_AGAIN,
+          'Si vuelve a pasar, avisa a tu OTEC e indícale la referencia de abajo.',
         ],
         link,
       }

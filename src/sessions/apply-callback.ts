@@ -11,9 +11,16 @@ import {
   type SessionChanges,
   writeAppliedCallback,
 } from './callback-statements.ts'
-import { type RequestProvenance, type TicketRejection, ticketRejection } from './prepare-launch.ts'
-import { recordSessionEvent, type SessionEventType } from './session-events.ts'
+import {
+  type LaunchSettings,
+  type RequestProvenance,
+  senceOriginsFor,
+  type TicketRejection,
+  ticketRejection,
+} from './prepare-launch.ts'
+import { recordBrowserEvent, recordSessionEvent, type SessionEventType } from './session-events.ts'
 import type { CallbackResult } from './session-status.ts'
+import { chooseCallbackInstant } from './callback-instant.ts'
 import { inSessionTransaction } from './transition-session.ts'
 
 /** A browser's POST to /cb/{ticket}/ok or /cb/{ticket}/err. */
@@ -24,6 +31,13 @@ export interface CallbackRequest {
   form: RawForm
   provenance: RequestProvenance
 }
+
+/**
+ * Why a callback was rejected: its ticket's state, fields that differ from
+ * the intent, an Origin header of a site other than SENCE's, or a ticket
+ * whose launch page was never served.
+ */
+export type CallbackRejection = TicketRejection | 'mismatch' | 'foreign_origin' | 'not_launched'
 
 export type CallbackOutcome =
   | {
@@ -36,7 +50,7 @@ export type CallbackOutcome =
     }
   | {
       kind: 'rejected'
-      reason: TicketRejection | 'mismatch'
+      reason: CallbackRejection
       sessionId: string | null
       /** For a mismatch: the fields that differ from the intent. */
       mismatchedFields: string[]
@@ -50,10 +64,12 @@ export type CallbackOutcome =
  * ticket is marked used and the session moved with conditional UPDATEs, in
  * one transaction with the event and the webhook. Every other request
  * (duplicates, unknown or stale tickets, fields that differ from the
- * intent) is stored as an event and changes nothing.
+ * intent, posts that did not come from SENCE's page) is stored as an event
+ * and changes nothing.
  */
 export async function applyCallback(
   prisma: PrismaClient,
+  settings: LaunchSettings,
   request: CallbackRequest,
   now: Date = new Date(),
 ): Promise<CallbackOutcome> {
@@ -85,19 +101,30 @@ export async function applyCallback(
       return rejected('unknown', null, null)
     }
     const { session } = locked
+    const origin = request.provenance['origin']
+    const senceOrigins = senceOriginsFor(settings, session.environment)
+    const fromSence = isSenceOrigin(origin, senceOrigins)
 
     // The usual case, in one statement: the ticket is the one the session
-    // waits for, and the fields match the intent. writeAppliedCallback
-    // checks the ticket's status, kind and expiry as it marks it used.
+    // waits for, the post came from SENCE's page, and the fields match the
+    // intent. writeAppliedCallback checks the ticket's status, kind, expiry
+    // and launch as it marks it used.
     const waitingKind = waitingTicketKind(session)
-    if (waitingKind !== null && findMismatches(parsed, session, waitingKind).length === 0) {
+    if (
+      waitingKind !== null &&
+      fromSence &&
+      findMismatches(parsed, session, waitingKind).length === 0
+    ) {
       const result = callbackResult(waitingKind, parsed, request.endpoint)
       const applied = await writeAppliedCallback(tx, {
         session,
         ticketId: locked.ticketId,
         kind: waitingKind,
         result,
-        changes: sessionChanges(result, parsed, session, now),
+        changes: sessionChanges(result, parsed, session, {
+          leftForSence: locked.leftForSenceAt,
+          receivedAt: now,
+        }),
         glosaError: parsed.glosaError,
         event: { ...eventBase, detail: result },
         now,
@@ -119,17 +146,29 @@ export async function applyCallback(
     const ticket = await tx.ticket.findUnique({ where: { id: locked.ticketId } })
     if (ticket === null) return rejected('unknown', null, null)
     const record = (type: SessionEventType, detail: string) =>
-      recordSessionEvent(tx, {
-        ...eventBase,
-        sessionId: session.id,
-        ticketId: ticket.id,
-        type,
-        detail,
-      })
+      recordBrowserEvent(tx, ticket.id, { ...eventBase, type, detail })
+
+    // A post from another site's page is forged whatever its ticket's
+    // state, so even a repeat of a used ticket gets no redirect.
+    if (!fromSence) {
+      await record(
+        'callback_rejected',
+        `Origin ${origin} is not SENCE's (${senceOrigins.join(' or ')}): the form was posted from another site's page`,
+      )
+      return rejected('foreign_origin', session, ticket)
+    }
 
     if (ticket.status === 'used') {
       await record('callback_duplicate', `duplicate of the ${ticket.result} callback`)
       return duplicateOutcome(ticket, session)
+    }
+
+    if (ticket.launchedAt === null) {
+      await record(
+        'callback_rejected',
+        'the launch page of this ticket was never served, so SENCE cannot have sent this callback',
+      )
+      return rejected('not_launched', session, ticket)
     }
 
     const rejection = ticketRejection(ticket, session, now)
@@ -171,8 +210,18 @@ function waitingTicketKind(session: Session): Ticket['kind'] | null {
   return null
 }
 
+/**
+ * Tells whether a callback's Origin header allows it to come from SENCE's
+ * page: one of `senceOrigins`, `null` (which browsers send in some cases,
+ * such as after a page with Referrer-Policy no-referrer), or no header at
+ * all (older browsers, and clients other than browsers).
+ */
+function isSenceOrigin(origin: string | undefined, senceOrigins: string[]): boolean {
+  return origin === undefined || origin === 'null' || senceOrigins.includes(origin)
+}
+
 function rejected(
-  reason: TicketRejection | 'mismatch',
+  reason: CallbackRejection,
   session: Session | null,
   ticket: Ticket | null,
 ): CallbackOutcome {
@@ -233,29 +282,39 @@ function findMismatches(parsed: ParsedCallback, session: Session, kind: Ticket['
   return mismatched
 }
 
+/**
+ * Returns the columns a callback sets. The raw FechaHora and ZonaHoraria
+ * are always stored as received. startedAt and closedAt take FechaHora's
+ * instant only when chooseCallbackInstant finds it plausible, so that a
+ * FechaHora edited in the browser cannot move a session's attendance.
+ */
 function sessionChanges(
   result: CallbackResult,
   parsed: ParsedCallback,
   session: Session,
-  now: Date,
+  times: { leftForSence: Date; receivedAt: Date },
 ): SessionChanges {
   const fechaHora = parsed.fields['FechaHora'] ?? null
   const zonaHoraria = parsed.fields['ZonaHoraria'] ?? null
   const time = senceInstant(fechaHora ?? '', zonaHoraria ?? '')
+  const now = times.receivedAt
 
   switch (result) {
-    case 'started':
+    case 'started': {
+      // An unreadable or implausible FechaHora (kept raw in startFechaHora)
+      // gives way to the time the callback arrived, so that every started
+      // session has a start instant for its length and attendance.
+      const start = chooseCallbackInstant(time.instant, times)
       return {
         idSesionSence: parsed.fields['IdSesionSence'] || null,
-        // An unreadable FechaHora (kept raw in startFechaHora) falls back to
-        // the time the callback arrived, so that every started session has
-        // a start instant for its length and attendance.
-        startedAt: time.instant ?? now,
+        startedAt: start.instant,
+        startedAtSource: start.source,
         startFechaHora: fechaHora,
         startZonaHoraria: zonaHoraria,
         startZoneAssumed: time.zoneAssumed,
         errorCodes: [],
       }
+    }
     case 'start_failed':
       return {
         startFechaHora: fechaHora,
@@ -265,11 +324,10 @@ function sessionChanges(
     case 'closed': {
       // The manual describes the close's FechaHora as the session's start, and
       // some senders do send that: trust it only when it is after the start.
-      const laterThanStart =
-        time.instant !== null && (session.startedAt === null || time.instant > session.startedAt)
+      const close = chooseCallbackInstant(time.instant, { ...times, after: session.startedAt })
       return {
-        closedAt: laterThanStart ? time.instant : now,
-        closedAtSource: laterThanStart ? 'fecha_hora' : 'received',
+        closedAt: close.instant,
+        closedAtSource: close.source,
         closeFechaHora: fechaHora,
         closeZonaHoraria: zonaHoraria,
         closeZoneAssumed: time.zoneAssumed,

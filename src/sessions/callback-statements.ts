@@ -12,33 +12,54 @@ import { type SessionRow, sessionFromRow } from './session-row.ts'
 import type { CallbackResult } from './session-status.ts'
 import { toSessionView } from './session-view.ts'
 
+/** A session locked through one of its tickets, with what the callback needs of the ticket. */
+export interface LockedByTicket {
+  session: Session
+  ticketId: string
+  /**
+   * When the student left for SENCE: the ticket's launchedAt, or its
+   * creation while launchedAt reads null.
+   */
+  leftForSenceAt: Date
+}
+
 /**
  * Finds the session of a ticket by the ticket's hash and locks the
  * session's row until the transaction ends, as lockSession does. Returns
  * the session as last committed and the ticket's id, or null when the
  * ticket or its session does not exist. Only the session is locked: the
- * ticket's id and session never change, and its other columns are read
- * after the lock is held, since a request that held the lock may have
- * just changed them.
+ * ticket's id, session and creation never change, and its other columns
+ * are read after the lock is held, since a request that held the lock may
+ * have just changed them. The launch page sets launchedAt without the
+ * session's lock, so it may read null here while a launch commits. The
+ * ticket's creation, which is earlier, is used in its place.
  */
 export async function lockSessionByTicket(
   tx: Transaction,
   ticketHash: string,
-): Promise<{ session: Session; ticketId: string } | null> {
-  const [row] = await tx.$queryRaw<(SessionRow & { lockedTicketId: string })[]>`
-    SELECT s.*, t."id" AS "lockedTicketId"
+): Promise<LockedByTicket | null> {
+  const [row] = await tx.$queryRaw<
+    (SessionRow & { lockedTicketId: string; lockedTicketLeftForSenceAt: Date })[]
+  >`
+    SELECT s.*, t."id" AS "lockedTicketId",
+           COALESCE(t."launchedAt", t."createdAt") AS "lockedTicketLeftForSenceAt"
       FROM "Ticket" AS t JOIN "Session" AS s ON s."id" = t."sessionId"
      WHERE t."ticketHash" = ${ticketHash}
        FOR NO KEY UPDATE OF s`
   if (row === undefined) return null
-  const { lockedTicketId, ...session } = row
-  return { session: sessionFromRow(session), ticketId: lockedTicketId }
+  const { lockedTicketId, lockedTicketLeftForSenceAt, ...session } = row
+  return {
+    session: sessionFromRow(session),
+    ticketId: lockedTicketId,
+    leftForSenceAt: lockedTicketLeftForSenceAt,
+  }
 }
 
 /** Columns of Session that a callback may set, with the SQL type of their values. */
 const SESSION_CHANGE_TYPES: Record<string, string> = {
   idSesionSence: 'text',
   startedAt: 'timestamptz',
+  startedAtSource: 'text',
   startFechaHora: 'text',
   startZonaHoraria: 'text',
   startZoneAssumed: 'boolean',
@@ -56,6 +77,7 @@ export type SessionChanges = Partial<
     Session,
     | 'idSesionSence'
     | 'startedAt'
+    | 'startedAtSource'
     | 'startFechaHora'
     | 'startZonaHoraria'
     | 'startZoneAssumed'
@@ -78,7 +100,7 @@ export interface AppliedCallback {
 /**
  * Applies a callback's result in one statement, under the session's lock.
  * The statement marks the ticket used if it is still issued, of `kind`,
- * and not expired at `now`. It moves the session from `session.status` to
+ * launched, and not expired at `now`. It moves the session from `session.status` to
  * `result` with `changes`, which the trigger on Session checks. It records
  * the `callback_applied` event, and the webhook event with one pending
  * delivery per enabled endpoint of the OTEC that subscribes to its type:
@@ -130,6 +152,7 @@ export async function writeAppliedCallback(
              "glosaError" = ${input.glosaError}
        WHERE "id" = ${input.ticketId}::uuid AND "status" = 'issued'
          AND "kind" = ${input.kind}::"TicketKind" AND "expiresAt" > ${now}
+         AND "launchedAt" IS NOT NULL
       RETURNING "id", "returnUrl"
     ), "session" AS (
       UPDATE "Session"

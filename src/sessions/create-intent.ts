@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import type { PrismaClient } from '../persistence/database.ts'
+import type { PrismaClient, Transaction } from '../persistence/database.ts'
 import type { Otec, Session } from '../persistence/generated/client.ts'
 import { returnUrlPolicyErrors } from '../otecs/return-url-policy.ts'
 import { generateTicket, sha256Hex } from '../security/random-tokens.ts'
 import { type SessionRow, sessionFromRow } from './session-row.ts'
+import { inSessionTransaction } from './transition-session.ts'
 import { type FieldError, type ValidLoginIntent, validateLoginIntent } from './validate-intent.ts'
 
 export interface IntentSettings {
@@ -11,13 +12,26 @@ export interface IntentSettings {
   pendingTtlSeconds: number
 }
 
+export interface CreatedIntent {
+  session: Session
+  startUrl: string
+}
+
 export type CreateIntentResult =
-  { ok: true; session: Session; startUrl: string } | { ok: false; errors: FieldError[] }
+  ({ ok: true } & CreatedIntent) | { ok: false; errors: FieldError[] }
+
+/**
+ * Work to run in the transaction that stores a use case's result, after
+ * its writes and before it commits, such as completing an Idempotency-Key.
+ * An error it throws rolls the use case back.
+ */
+export type BeforeCommit<T> = (tx: Transaction, result: T) => Promise<void>
 
 /**
  * Creates a login intent: a pending session and the ticket of its start,
  * after checking every field against SENCE's rules. `startUrl` is where
- * the LMS sends the student's browser.
+ * the LMS sends the student's browser. With `beforeCommit`, the intent is
+ * stored in a transaction that also runs it.
  */
 export async function createLoginIntent(
   prisma: PrismaClient,
@@ -25,6 +39,7 @@ export async function createLoginIntent(
   otec: Otec,
   senceToken: string,
   body: unknown,
+  options: { beforeCommit?: BeforeCommit<CreatedIntent> | undefined } = {},
 ): Promise<CreateIntentResult> {
   const validation = validateLoginIntent(
     body,
@@ -48,15 +63,19 @@ export async function createLoginIntent(
   const now = new Date()
   const expiresAt = new Date(now.getTime() + settings.pendingTtlSeconds * 1000)
 
-  const session = await insertIntent(prisma, {
-    sessionId,
-    otec,
-    intent,
-    ticketHash: sha256Hex(ticket),
-    now,
-    expiresAt,
+  const row = { sessionId, otec, intent, ticketHash: sha256Hex(ticket), now, expiresAt }
+  const startUrl = `${settings.publicBaseUrl}/go/${ticket}`
+  const { beforeCommit } = options
+  // Without beforeCommit, the one statement needs no transaction.
+  if (beforeCommit === undefined)
+    return { ok: true, session: await insertIntent(prisma, row), startUrl }
+
+  const session = await inSessionTransaction(prisma, async (tx) => {
+    const inserted = await insertIntent(tx, row)
+    await beforeCommit(tx, { session: inserted, startUrl })
+    return inserted
   })
-  return { ok: true, session, startUrl: `${settings.publicBaseUrl}/go/${ticket}` }
+  return { ok: true, session, startUrl }
 }
 
 /**
@@ -68,7 +87,7 @@ export async function createLoginIntent(
  * as an empty list, which is what Prisma returns for a NULL list.
  */
 async function insertIntent(
-  prisma: PrismaClient,
+  db: PrismaClient | Transaction,
   row: {
     sessionId: string
     otec: Otec
@@ -80,7 +99,7 @@ async function insertIntent(
 ): Promise<Session> {
   const { sessionId, otec, intent, now, expiresAt } = row
   const metadata = intent.metadata === null ? null : JSON.stringify(intent.metadata)
-  const [session] = await prisma.$queryRaw<SessionRow[]>`
+  const [session] = await db.$queryRaw<SessionRow[]>`
     WITH "session" AS (
       INSERT INTO "Session" ("id", "otecId", "status", "environment", "rutOtec", "runAlumno",
                              "codSence", "codigoCurso", "lineaCapacitacion", "idSesionAlumno",

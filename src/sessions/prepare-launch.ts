@@ -8,7 +8,7 @@ import {
 } from '../protocol/fields.ts'
 import { isTicketShaped, sha256Hex } from '../security/random-tokens.ts'
 import type { SecretBox } from '../security/secret-box.ts'
-import { recordSessionEvent } from './session-events.ts'
+import { recordBrowserEvent, recordSessionEvent } from './session-events.ts'
 import { type SessionRow, sessionFromRow } from './session-row.ts'
 
 export interface LaunchSettings {
@@ -38,6 +38,18 @@ export function senceBaseFor(settings: LaunchSettings, environment: Environment)
   return settings.simulator && environment === 'test'
     ? `${settings.publicBaseUrl}/simulator`
     : settings.senceBaseUrl
+}
+
+/**
+ * Returns the origins whose pages may post a callback of a session in
+ * `environment`: SENCE's, and the gateway's own when the simulator
+ * replaces SENCE in that environment.
+ */
+export function senceOriginsFor(settings: LaunchSettings, environment: Environment): string[] {
+  const origins = [new URL(settings.senceBaseUrl).origin]
+  const environmentOrigin = new URL(senceBaseFor(settings, environment)).origin
+  if (!origins.includes(environmentOrigin)) origins.push(environmentOrigin)
+  return origins
 }
 
 /** Provenance of a browser request, stored with its events: IP address, User-Agent, Origin, Referer, request id. */
@@ -76,9 +88,7 @@ export async function prepareLaunch(
   const { ticket, session, senceTokenSealed } = found
   const rejection = ticketRejection(ticket, session, now)
   if (rejection !== null) {
-    await recordSessionEvent(prisma, {
-      sessionId: session.id,
-      ticketId: ticket.id,
+    await recordBrowserEvent(prisma, ticket.id, {
       type: 'launch_rejected',
       detail: `${rejection} ticket`,
       request,
@@ -98,14 +108,12 @@ export async function prepareLaunch(
   // The stored copy leaves out the Token and the ticket, the two secrets of the form.
   const { Token: _token, ...recorded } = fields
   const masked = { ...recorded, ...callbackUrls(settings.publicBaseUrl, '[ticket]') }
-  await recordSessionEvent(prisma, {
-    sessionId: session.id,
-    ticketId: ticket.id,
-    type: 'launch_page_served',
-    fields: masked,
-    request,
-    at: now,
-  })
+  await recordBrowserEvent(
+    prisma,
+    ticket.id,
+    { type: 'launch_page_served', fields: masked, request, at: now },
+    { launched: true },
+  )
 
   return {
     ok: true,
@@ -137,6 +145,8 @@ export async function findTicketWithSession(
       ticketEnvironment: Ticket['environment']
       ticketReturnUrl: string | null
       ticketExpiresAt: Date
+      ticketLaunchedAt: Date | null
+      ticketBrowserEventCount: number
       ticketUsedAt: Date | null
       ticketResult: string | null
       ticketGlosaError: string | null
@@ -146,7 +156,9 @@ export async function findTicketWithSession(
   >`
     SELECT s.*, t."id" AS "ticketId", t."kind" AS "ticketKind", t."status" AS "ticketStatus",
            t."environment" AS "ticketEnvironment", t."returnUrl" AS "ticketReturnUrl",
-           t."expiresAt" AS "ticketExpiresAt", t."usedAt" AS "ticketUsedAt",
+           t."expiresAt" AS "ticketExpiresAt", t."launchedAt" AS "ticketLaunchedAt",
+           t."browserEventCount" AS "ticketBrowserEventCount",
+           t."usedAt" AS "ticketUsedAt",
            t."result" AS "ticketResult", t."glosaError" AS "ticketGlosaError",
            t."createdAt" AS "ticketCreatedAt", o."senceTokenSealed"
       FROM "Ticket" AS t
@@ -161,6 +173,8 @@ export async function findTicketWithSession(
     ticketEnvironment,
     ticketReturnUrl,
     ticketExpiresAt,
+    ticketLaunchedAt,
+    ticketBrowserEventCount,
     ticketUsedAt,
     ticketResult,
     ticketGlosaError,
@@ -178,6 +192,8 @@ export async function findTicketWithSession(
       environment: ticketEnvironment,
       returnUrl: ticketReturnUrl,
       expiresAt: ticketExpiresAt,
+      launchedAt: ticketLaunchedAt,
+      browserEventCount: ticketBrowserEventCount,
       usedAt: ticketUsedAt,
       result: ticketResult,
       glosaError: ticketGlosaError,

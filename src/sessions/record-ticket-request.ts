@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../persistence/database.ts'
 import { isTicketShaped, sha256Hex } from '../security/random-tokens.ts'
 import type { RequestProvenance } from './prepare-launch.ts'
-import { recordSessionEvent } from './session-events.ts'
+import { recordBrowserEvent, recordSessionEvent } from './session-events.ts'
 
 /** Context for a page about a ticket URL: the session's id and the LMS's return URL, when the ticket is known. */
 export interface TicketRequestContext {
@@ -12,7 +12,8 @@ export interface TicketRequestContext {
 /**
  * Stores a browser request to a callback URL that changes nothing (a GET,
  * a body that could not be read, an unknown endpoint) as an event of the ticket's session, or
- * of no session when the ticket is unknown.
+ * of no session when the ticket is unknown. A known ticket's events are
+ * counted and stored up to STORED_BROWSER_EVENTS_PER_TICKET.
  */
 export async function recordTicketRequest(
   prisma: PrismaClient,
@@ -31,13 +32,17 @@ export async function recordTicketRequest(
       })
     : null
 
-  await recordSessionEvent(prisma, {
-    sessionId: ticket?.sessionId ?? null,
-    ticketId: ticket?.id ?? null,
+  const event = {
     type: input.type,
-    detail: ticket === null ? `${input.detail} (unknown ticket)` : input.detail,
     request: { ...input.provenance },
     at: input.now ?? new Date(),
-  })
+  }
+  if (ticket === null)
+    await recordSessionEvent(prisma, {
+      ...event,
+      sessionId: null,
+      detail: `${input.detail} (unknown ticket)`,
+    })
+  else await recordBrowserEvent(prisma, ticket.id, { ...event, detail: input.detail })
   return { sessionId: ticket?.sessionId ?? null, returnUrl: ticket?.returnUrl ?? null }
 }

@@ -4,7 +4,7 @@ import { countSessionTransition } from '../observability/metrics.ts'
 import type { Otec, Session } from '../persistence/generated/client.ts'
 import { returnUrlPolicyErrors } from '../otecs/return-url-policy.ts'
 import { generateTicket, sha256Hex } from '../security/random-tokens.ts'
-import type { IntentSettings } from './create-intent.ts'
+import type { BeforeCommit, IntentSettings } from './create-intent.ts'
 import { CLOSABLE_STATUSES } from './session-status.ts'
 import { inSessionTransaction, lockSession, transitionSession } from './transition-session.ts'
 import { isUuid } from './session-id.ts'
@@ -30,7 +30,8 @@ export type RequestCloseResult =
 /**
  * Creates a logout intent for a started session, or retries one that
  * failed or was abandoned: a new close ticket replaces any earlier close
- * ticket not yet used, and the session moves to `closing`.
+ * ticket not yet used, and the session moves to `closing`. `beforeCommit`
+ * runs in the same transaction once the close is stored.
  */
 export async function requestClose(
   prisma: PrismaClient,
@@ -39,6 +40,7 @@ export async function requestClose(
   senceToken: string,
   sessionId: string,
   body: unknown,
+  options: { beforeCommit?: BeforeCommit<{ session: Session; closeUrl: string }> | undefined } = {},
 ): Promise<RequestCloseResult> {
   if (!isUuid(sessionId)) return { ok: false, reason: 'not_found' }
 
@@ -91,7 +93,9 @@ export async function requestClose(
         at: now,
       },
     })
-    return { ok: true, session: updated, closeUrl: `${settings.publicBaseUrl}/go/${ticket}` }
+    const closeUrl = `${settings.publicBaseUrl}/go/${ticket}`
+    await options.beforeCommit?.(tx, { session: updated, closeUrl })
+    return { ok: true, session: updated, closeUrl }
   })
   // Counted once the transaction has committed.
   if (result.ok && fromStatus !== null) countSessionTransition(fromStatus, 'closing')

@@ -4,6 +4,7 @@
 
 import { randomUUID } from 'node:crypto'
 import { Prisma, type PrismaClient, type Transaction } from '../persistence/database.ts'
+import { limitEventValue, STORED_DETAIL_MAX_LENGTH, truncateText } from './event-value-limits.ts'
 import type { SessionStatus } from './session-status.ts'
 
 /**
@@ -53,7 +54,26 @@ export interface SessionEventInput {
   at: Date
 }
 
-/** Stores one event, inside the caller's transaction when given one. */
+/**
+ * Browser requests on one ticket's URLs that change nothing (launch pages,
+ * repeated, rejected or unreadable callbacks) stored as events. Later ones
+ * are only counted, in Ticket.browserEventCount, so that a client that
+ * holds a ticket cannot grow its session's record without bound.
+ */
+export const STORED_BROWSER_EVENTS_PER_TICKET = 20
+
+/** Returns the number of browser events of a session's tickets that were counted but not stored. */
+export function countUnstoredBrowserEvents(tickets: { browserEventCount: number }[]): number {
+  let unstored = 0
+  for (const ticket of tickets)
+    unstored += Math.max(0, ticket.browserEventCount - STORED_BROWSER_EVENTS_PER_TICKET)
+  return unstored
+}
+
+/**
+ * Stores one event, inside the caller's transaction when given one. Its
+ * fields, request and detail are cut to the limits of event-value-limits.ts.
+ */
 export async function recordSessionEvent(
   db: PrismaClient | Transaction,
   event: SessionEventInput,
@@ -63,15 +83,44 @@ export async function recordSessionEvent(
       sessionId: event.sessionId,
       ticketId: event.ticketId ?? null,
       type: event.type,
-      ...(event.fields === undefined ? {} : { fields: storableJson(event.fields) }),
-      ...(event.request === undefined ? {} : { request: storableJson(event.request) }),
-      detail:
-        event.detail === undefined || event.detail === null ? null : storableText(event.detail),
+      ...(event.fields === undefined ? {} : { fields: storableEventJson(event.fields) }),
+      ...(event.request === undefined ? {} : { request: storableEventJson(event.request) }),
+      detail: storableDetail(event.detail),
       fromStatus: event.fromStatus ?? null,
       toStatus: event.toStatus ?? null,
       createdAt: event.at,
     },
   })
+}
+
+/**
+ * Counts a browser request on a ticket's URLs that changed nothing, and
+ * stores its event while the ticket has fewer than
+ * STORED_BROWSER_EVENTS_PER_TICKET of them. With `launched`, it also sets
+ * the ticket's launchedAt unless an earlier launch set it. One statement:
+ * its UPDATE locks the ticket's row, so concurrent requests of one ticket
+ * are counted one after another and never store more than the limit.
+ */
+export async function recordBrowserEvent(
+  db: PrismaClient | Transaction,
+  ticketId: string,
+  event: Omit<SessionEventInput, 'sessionId' | 'ticketId' | 'fromStatus' | 'toStatus'>,
+  options: { launched?: boolean } = {},
+): Promise<void> {
+  const launched =
+    options.launched === true
+      ? Prisma.sql`, "launchedAt" = COALESCE("launchedAt", ${event.at})`
+      : Prisma.empty
+  await db.$executeRaw`
+    WITH "counted" AS (
+      UPDATE "Ticket" SET "browserEventCount" = "browserEventCount" + 1 ${launched}
+       WHERE "id" = ${ticketId}::uuid
+      RETURNING "sessionId", "browserEventCount"
+    ), "kept" AS (
+      SELECT "sessionId" AS "id" FROM "counted"
+       WHERE "browserEventCount" <= ${STORED_BROWSER_EVENTS_PER_TICKET}
+    )
+    ${insertEventForSessionsOf('kept', { ...event, ticketId })}`
 }
 
 /**
@@ -85,9 +134,8 @@ export function insertEventForSessionsOf(
   event: Omit<SessionEventInput, 'sessionId'>,
 ): Prisma.Sql {
   const json = (value: unknown) =>
-    value === undefined ? null : JSON.stringify(storableJson(value))
-  const detail =
-    event.detail === undefined || event.detail === null ? null : storableText(event.detail)
+    value === undefined ? null : JSON.stringify(storableEventJson(value))
+  const detail = storableDetail(event.detail)
   return Prisma.sql`
     INSERT INTO "SessionEvent" ("id", "sessionId", "ticketId", "type", "fields", "request",
                                 "detail", "fromStatus", "toStatus", "createdAt")
@@ -96,6 +144,16 @@ export function insertEventForSessionsOf(
            ${event.fromStatus ?? null}::"SessionStatus", ${event.toStatus ?? null}::"SessionStatus",
            ${event.at}
       FROM ${Prisma.raw(`"${source}"`)}`
+}
+
+/** Cuts an event's fields or request to the limits, then makes them storable. */
+function storableEventJson(value: unknown): Prisma.InputJsonValue {
+  return storableJson(limitEventValue(value))
+}
+
+function storableDetail(detail: string | null | undefined): string | null {
+  if (detail === undefined || detail === null) return null
+  return storableText(truncateText(detail, STORED_DETAIL_MAX_LENGTH))
 }
 
 /**

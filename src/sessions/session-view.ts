@@ -1,5 +1,6 @@
 import type { Session } from '../persistence/generated/client.ts'
 import { describeSenceErrors } from '../protocol/error-table.ts'
+import type { InstantSource } from './callback-instant.ts'
 import { closeFailureOverrun, overrunGuidance, overrunMessage } from './session-length.ts'
 
 /** The last failure of a session, as the API and webhooks show it. */
@@ -30,9 +31,11 @@ export interface SessionView {
   maxDurationMinutes: number
   metadata: unknown
   startedAt: string | null
+  startedAtSource: InstantSource | null
   startFechaHora: string | null
   startZonaHoraria: string | null
   closedAt: string | null
+  closedAtSource: InstantSource | null
   closeFechaHora: string | null
   closeZonaHoraria: string | null
   error: SessionErrorView | null
@@ -57,9 +60,11 @@ export function toSessionView(session: Session): SessionView {
     maxDurationMinutes: session.maxDurationMinutes,
     metadata: session.metadata ?? null,
     startedAt: session.startedAt?.toISOString() ?? null,
+    startedAtSource: instantSource(session.startedAtSource),
     startFechaHora: session.startFechaHora,
     startZonaHoraria: session.startZonaHoraria,
     closedAt: session.closedAt?.toISOString() ?? null,
+    closedAtSource: instantSource(session.closedAtSource),
     closeFechaHora: session.closeFechaHora,
     closeZonaHoraria: session.closeZonaHoraria,
     error: errorView(session),
@@ -67,6 +72,11 @@ export function toSessionView(session: Session): SessionView {
     updatedAt: session.updatedAt.toISOString(),
     expiresAt: session.pendingExpiresAt.toISOString(),
   }
+}
+
+/** Narrows a stored source column, which only chooseCallbackInstant writes, to its type. */
+function instantSource(stored: string | null): InstantSource | null {
+  return stored === 'fecha_hora' || stored === 'received' ? stored : null
 }
 
 /**

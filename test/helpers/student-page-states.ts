@@ -3,7 +3,7 @@
 // route that renders one of them through renderMessagePage as the routes do.
 
 import type { FastifyInstance } from 'fastify'
-import { rateLimitedPage } from '../../src/http/rate-limits.ts'
+import { rateLimitedCallbackPage, rateLimitedPage } from '../../src/http/rate-limits.ts'
 import { renderMessagePage } from '../../src/http/render-page.ts'
 import {
   badBrowserRequestPage,
@@ -41,6 +41,14 @@ export const MESSAGE_PAGES: Record<string, MessagePage> = {
     minutesOpen: 195,
     maxDurationMinutes: 180,
   }),
+  'callback-foreign-origin': {
+    ...ticketRejectedPage('foreign_origin', LMS),
+    reference: '3b1f1a2e-5c4d-4e6f-8a9b-0c1d2e3f4a5b',
+  },
+  'callback-not-launched': {
+    ...ticketRejectedPage('not_launched', LMS),
+    reference: '3b1f1a2e-5c4d-4e6f-8a9b-0c1d2e3f4a5b',
+  },
   'callback-opened-directly': callbackOpenedDirectlyPage(LMS),
   'unreadable-request': {
     ...badBrowserRequestPage(413),
@@ -48,6 +56,7 @@ export const MESSAGE_PAGES: Record<string, MessagePage> = {
   },
   'internal-error': internalErrorPage('req-7f3a9c2e'),
   'rate-limited': rateLimitedPage(42),
+  'rate-limited-callback': rateLimitedCallbackPage(42),
 }
 
 /** Adds GET /test-pages/{name}; call it before the app is ready. */

@@ -193,3 +193,58 @@ t.test('internal errors hide their cause', async (t) => {
     'logged with the request id',
   )
 })
+
+t.test('prototype keys are named', async (t) => {
+  const gateway = await startTestGateway(t)
+  const intent = JSON.stringify(VALID_INTENT)
+  const cases: [name: string, payload: string, expected: RegExp][] = [
+    [
+      'top-level __proto__',
+      intent.replace('{', '{"__proto__":{"admin":true},'),
+      /the key "__proto__" at __proto__, .*rename or remove it/,
+    ],
+    [
+      '__proto__ in metadata',
+      intent.replace('{', '{"metadata":{"lms":{"__proto__":{"admin":true}}},'),
+      /the key "__proto__" at metadata\.lms\.__proto__/,
+    ],
+    [
+      'constructor.prototype in metadata',
+      intent.replace('{', '{"metadata":{"constructor":{"prototype":{"admin":true}}},'),
+      /the key "constructor" at metadata\.constructor with a "prototype" key inside/,
+    ],
+  ]
+  for (const [name, payload, expected] of cases) {
+    const response = await gateway.app.inject({
+      method: 'POST',
+      url: '/v1/sessions',
+      headers: {
+        authorization: `Bearer ${gateway.otec.apiKey}`,
+        'content-type': 'application/json',
+      },
+      payload,
+    })
+    t.equal(response.statusCode, 400, `${name}: status`)
+    t.equal(response.json().type, 'urn:sence-gateway:problem:invalid-request', `${name}: type`)
+    t.match(response.json().detail, expected, `${name}: the detail names the key`)
+  }
+
+  const constructorAlone = await gateway.app.inject({
+    method: 'POST',
+    url: '/v1/sessions',
+    headers: { authorization: `Bearer ${gateway.otec.apiKey}` },
+    payload: { ...VALID_INTENT, metadata: { constructor: 'a string is harmless' } },
+  })
+  t.equal(constructorAlone.statusCode, 201, 'a constructor key without prototype is accepted')
+
+  const broken = await gateway.app.inject({
+    method: 'POST',
+    url: '/v1/sessions',
+    headers: {
+      authorization: `Bearer ${gateway.otec.apiKey}`,
+      'content-type': 'application/json',
+    },
+    payload: '{"__proto__": ',
+  })
+  t.equal(broken.json().detail, 'The body is not valid JSON.', 'invalid JSON keeps its message')
+})

@@ -4,6 +4,7 @@
 
 import t from 'tap'
 import { expireSessions } from '../../src/sessions/expire-sessions.ts'
+import { STORED_BROWSER_EVENTS_PER_TICKET } from '../../src/sessions/session-events.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
 import { createIntent, VALID_INTENT } from '../helpers/browser-flow.ts'
 import {
@@ -42,10 +43,17 @@ t.test('parallel posts of one start callback', async (t) => {
   t.equal(session.status, 'started')
   const types = session.events.map((event) => event.type)
   t.equal(types.filter((type) => type === 'callback_applied').length, 1, 'one transition')
+  // The launch page is the ticket's first browser event, and the limit
+  // stores the duplicates up to STORED_BROWSER_EVENTS_PER_TICKET in all.
+  t.equal(
+    session.tickets[0]?.browserEventCount,
+    1 + PARALLEL_POSTS - 1,
+    'every other post is counted as a duplicate',
+  )
   t.equal(
     types.filter((type) => type === 'callback_duplicate').length,
-    PARALLEL_POSTS - 1,
-    'every other post is a duplicate',
+    STORED_BROWSER_EVENTS_PER_TICKET - 1,
+    'duplicates are stored up to the limit',
   )
   t.same(
     session.webhookEvents.map((event) => event.type),

@@ -50,6 +50,47 @@ t.test('close retried after close_failed', async (t) => {
   )
 })
 
+t.test('close_failed days ago retried', async (t) => {
+  const gateway = await startTestGateway(t)
+  const started = await startSession(gateway)
+  const first = await requestCloseThroughApi(gateway, started.id)
+  await visitThroughSimulator(gateway, first.json().closeUrl, { outcome: '313' })
+
+  // Move the whole session three days back, as if the close failed then.
+  const daysAgo = (date: Date | null) =>
+    date === null ? null : new Date(date.getTime() - 3 * 24 * 60 * 60 * 1000)
+  const { prisma } = gateway.db
+  const old = await readSession(gateway, started.id)
+  await prisma.session.update({
+    where: { id: started.id },
+    data: {
+      createdAt: daysAgo(old.createdAt) as Date,
+      pendingExpiresAt: daysAgo(old.pendingExpiresAt) as Date,
+      startedAt: daysAgo(old.startedAt),
+      closeFailedAt: daysAgo(old.closeFailedAt),
+    },
+  })
+  for (const ticket of old.tickets)
+    await prisma.ticket.update({
+      where: { id: ticket.id },
+      data: {
+        createdAt: daysAgo(ticket.createdAt) as Date,
+        expiresAt: daysAgo(ticket.expiresAt) as Date,
+        launchedAt: daysAgo(ticket.launchedAt),
+        usedAt: daysAgo(ticket.usedAt),
+      },
+    })
+
+  const retry = await requestCloseThroughApi(gateway, started.id)
+  t.equal(retry.statusCode, 200, 'an old failed close can be retried')
+  t.equal(retry.json().status, 'closing')
+  const closed = await visitThroughSimulator(gateway, retry.json().closeUrl)
+  t.equal(closed.callbackResponse?.statusCode, 303)
+  const session = await readSession(gateway, started.id)
+  t.equal(session.status, 'closed')
+  t.equal(session.closedAtSource, 'fecha_hora', "the new close's FechaHora is used")
+})
+
 t.test('abandoned close superseded by a new one', async (t) => {
   const gateway = await startTestGateway(t)
   const started = await startSession(gateway)

@@ -9,6 +9,13 @@ export const sessionStatusSchema = z
   .enum(['pending', 'started', 'start_failed', 'expired', 'closing', 'closed', 'close_failed'])
   .meta({ id: 'SessionStatus' })
 
+const instantSourceSchema = z
+  .enum(['fecha_hora', 'received'])
+  .describe(
+    '`fecha_hora`: SENCE’s FechaHora, which fell between the launch and the callback’s arrival (give or take 5 minutes). `received`: the time the callback arrived, used when FechaHora was unreadable or outside that window.',
+  )
+  .meta({ id: 'InstantSource' })
+
 const sessionErrorSchema = z
   .object({
     code: z.int().nullable().describe('The first code SENCE sent; null when it sent no number.'),
@@ -34,9 +41,15 @@ export const sessionSchema = z
     maxDurationMinutes: z.int(),
     metadata: z.unknown().describe('The object sent at creation, or null.'),
     startedAt: instant.nullable(),
+    startedAtSource: instantSourceSchema
+      .nullable()
+      .describe(
+        'Where startedAt came from; null before the start, and for sessions started before the gateway recorded it.',
+      ),
     startFechaHora: z.string().nullable().describe('FechaHora of the start, as SENCE sent it.'),
     startZonaHoraria: z.string().nullable(),
     closedAt: instant.nullable(),
+    closedAtSource: instantSourceSchema.nullable().describe('Where closedAt came from.'),
     closeFechaHora: z.string().nullable(),
     closeZonaHoraria: z.string().nullable(),
     error: sessionErrorSchema.nullable().describe('The last failure, or null.'),
@@ -69,7 +82,18 @@ const sessionEventSchema = z
   .meta({ id: 'SessionEvent' })
 
 export const sessionWithEventsSchema = sessionSchema
-  .extend({ events: z.array(sessionEventSchema) })
+  .extend({
+    events: z.array(sessionEventSchema).describe('The latest events, oldest first.'),
+    eventCount: z.int().describe('Events stored for the session.'),
+    eventsTruncated: z
+      .boolean()
+      .describe('True when `events` leaves out earlier events because there are too many.'),
+    eventsNotStored: z
+      .int()
+      .describe(
+        'Browser requests that changed nothing (launch pages, repeated or rejected callbacks) beyond the number stored per ticket: counted, not stored.',
+      ),
+  })
   .meta({ id: 'SessionWithEvents' })
 
 export const sessionPageSchema = z

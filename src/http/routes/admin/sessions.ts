@@ -7,6 +7,10 @@ import {
 import { formatInstant, formatMinutes } from '../../../pages/chile-time.ts'
 import type { Session } from '../../../persistence/generated/client.ts'
 import { decodeSessionCursor, listSessions } from '../../../reports/list-sessions.ts'
+import {
+  countUnstoredBrowserEvents,
+  STORED_BROWSER_EVENTS_PER_TICKET,
+} from '../../../sessions/session-events.ts'
 import { isUuid } from '../../../sessions/session-id.ts'
 import { CLOSABLE_STATUSES, SESSION_STATUSES } from '../../../sessions/session-status.ts'
 import { toSessionView } from '../../../sessions/session-view.ts'
@@ -97,7 +101,10 @@ export async function sessionPageRoutes(
       const session = isUuid(id)
         ? await prisma.session.findFirst({
             where: { id, otecId },
-            include: { events: { orderBy: { createdAt: 'asc' } } },
+            include: {
+              events: { orderBy: { createdAt: 'asc' } },
+              tickets: { select: { browserEventCount: true } },
+            },
           })
         : null
       if (session === null)
@@ -109,6 +116,8 @@ export async function sessionPageRoutes(
         title: `Sesión ${session.id}`,
         section: 'sessions',
         session: sessionDetail(session),
+        eventsNotStored: countUnstoredBrowserEvents(session.tickets),
+        storedPerTicket: STORED_BROWSER_EVENTS_PER_TICKET,
         events: session.events.map((event) => ({
           at: formatInstant(event.createdAt),
           type: event.type,

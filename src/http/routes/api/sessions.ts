@@ -1,8 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import type { Session } from '../../../persistence/generated/client.ts'
 import { createLoginIntent } from '../../../sessions/create-intent.ts'
 import { closeBodySchema, requestClose } from '../../../sessions/request-close.ts'
+import {
+  countUnstoredBrowserEvents,
+  STORED_BROWSER_EVENTS_PER_TICKET,
+} from '../../../sessions/session-events.ts'
 import { isUuid } from '../../../sessions/session-id.ts'
 import { toSessionView } from '../../../sessions/session-view.ts'
 import { loginIntentBodySchema } from '../../../sessions/validate-intent.ts'
@@ -16,6 +21,14 @@ import {
   sessionWithEventsSchema,
 } from '../../schemas/session.ts'
 import type { GatewayServices } from '../../services.ts'
+
+/**
+ * Events that GET /v1/sessions/{id} returns, the latest. Each ticket stores
+ * at most STORED_BROWSER_EVENTS_PER_TICKET browser events, so a session
+ * has more only after several close attempts. The admin dashboard's
+ * session page lists every stored event.
+ */
+export const SESSION_EVENTS_MAX = 100
 
 // Loose: fastify replaces request.headers with the parsed value, which must keep every other header.
 const idempotencyHeaders = z.looseObject({
@@ -67,7 +80,7 @@ export async function sessionRoutes(
       attachValidation: true,
     },
     async (request, reply) => {
-      const result = await runIdempotently(store, request, async () => {
+      const result = await runIdempotently(store, request, async (complete) => {
         const senceToken = services.secrets.open(request.otec.senceTokenSealed)
         const created = await createLoginIntent(
           prisma,
@@ -75,13 +88,14 @@ export async function sessionRoutes(
           request.otec,
           senceToken,
           request.body,
+          {
+            beforeCommit:
+              complete === null ? undefined : (tx, intent) => complete(tx, createdResult(intent)),
+          },
         )
         if (!created.ok) return validationProblem(request, created.errors)
         request.log.info({ sessionId: created.session.id }, 'login intent created')
-        return {
-          statusCode: 201,
-          body: { ...toSessionView(created.session), startUrl: created.startUrl },
-        }
+        return createdResult(created)
       })
       return sendResult(reply, result)
     },
@@ -113,7 +127,7 @@ export async function sessionRoutes(
       attachValidation: true,
     },
     async (request, reply) => {
-      const result = await runIdempotently(store, request, async (): Promise<ApiResult> => {
+      const result = await runIdempotently(store, request, async (complete): Promise<ApiResult> => {
         const closing = await requestClose(
           prisma,
           intentSettings,
@@ -121,13 +135,14 @@ export async function sessionRoutes(
           services.secrets.open(request.otec.senceTokenSealed),
           request.params.id,
           request.body,
+          {
+            beforeCommit:
+              complete === null ? undefined : (tx, close) => complete(tx, closingResult(close)),
+          },
         )
         if (closing.ok) {
           request.log.info({ sessionId: closing.session.id }, 'logout intent created')
-          return {
-            statusCode: 200,
-            body: { ...toSessionView(closing.session), closeUrl: closing.closeUrl },
-          }
+          return closingResult(closing)
         }
         switch (closing.reason) {
           case 'not_found':
@@ -153,6 +168,7 @@ export async function sessionRoutes(
       schema: {
         tags: ['sessions'],
         summary: 'Read a session with its events',
+        description: `Returns the session with its latest ${SESSION_EVENTS_MAX} events, oldest first. \`eventsTruncated\` is true when the session has more (\`eventCount\`). The admin dashboard’s session page lists them all. Each ticket stores its first ${STORED_BROWSER_EVENTS_PER_TICKET} browser requests that changed nothing, and \`eventsNotStored\` counts the rest.`,
         params: sessionParamsSchema,
         response: { 200: sessionWithEventsSchema, ...problemResponses('not-found') },
       },
@@ -162,19 +178,38 @@ export async function sessionRoutes(
         return sendResult(reply, sessionNotFound(request, request.params.id))
       const session = await prisma.session.findFirst({
         where: { id: request.params.id, otecId: request.otec.id },
-        include: { events: { orderBy: { createdAt: 'asc' } } },
+        include: {
+          // The latest events, read newest first and returned oldest first.
+          events: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: SESSION_EVENTS_MAX },
+          tickets: { select: { browserEventCount: true } },
+          _count: { select: { events: true } },
+        },
       })
       if (session === null) return sendResult(reply, sessionNotFound(request, request.params.id))
-      const events = session.events.map((event) => ({
+      const events = session.events.toReversed().map((event) => ({
         id: event.id,
         type: event.type,
         detail: event.detail,
         fields: event.fields,
         createdAt: event.createdAt.toISOString(),
       }))
-      return { ...toSessionView(session), events }
+      return {
+        ...toSessionView(session),
+        events,
+        eventCount: session._count.events,
+        eventsTruncated: session._count.events > events.length,
+        eventsNotStored: countUnstoredBrowserEvents(session.tickets),
+      }
     },
   )
+}
+
+function createdResult(intent: { session: Session; startUrl: string }): ApiResult {
+  return { statusCode: 201, body: { ...toSessionView(intent.session), startUrl: intent.startUrl } }
+}
+
+function closingResult(close: { session: Session; closeUrl: string }): ApiResult {
+  return { statusCode: 200, body: { ...toSessionView(close.session), closeUrl: close.closeUrl } }
 }
 
 // An id of another OTEC gets the same answer as an id that does not exist.

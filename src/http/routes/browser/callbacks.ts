@@ -9,9 +9,13 @@ import type { RawForm } from '../../../protocol/callback.ts'
 import { applyCallback } from '../../../sessions/apply-callback.ts'
 import { recordTicketRequest } from '../../../sessions/record-ticket-request.ts'
 import { closeFailureOverrun } from '../../../sessions/session-length.ts'
+import { RateLimitedError, rateLimitedCallbackPage } from '../../rate-limits.ts'
 import { renderMessagePage } from '../../render-page.ts'
 import type { GatewayServices } from '../../services.ts'
 import { provenanceOf } from './provenance.ts'
+
+/** Characters of a rejected Origin header that a log line keeps: a real origin is far shorter. */
+const ORIGIN_LOG_MAX_LENGTH = 200
 
 interface CallbackParams {
   ticket: string
@@ -33,6 +37,12 @@ export async function callbackRoutes(
   // (413, 415, 400) is recorded against the ticket of its URL.
   await app.register(async (callbacks) => {
     callbacks.setErrorHandler(async (error: FastifyError, request, reply) => {
+      // The limiter rejected the request before its body was read. It is not
+      // stored, since storing each rejected request is what the limit bounds,
+      // and rateLimitHook has already logged it.
+      if (error instanceof RateLimitedError)
+        return renderMessagePage(reply, rateLimitedCallbackPage(error.retryAfterSeconds))
+
       const status = error.statusCode ?? 500
       // Anything else goes to the browser scope's handler, which logs it as a failure.
       if (status < 400 || status >= 500) throw error
@@ -70,7 +80,7 @@ export async function callbackRoutes(
         })
       }
 
-      const outcome = await applyCallback(prisma, {
+      const outcome = await applyCallback(prisma, services.settings, {
         ticket,
         endpoint,
         form: (request.body ?? {}) as RawForm,
@@ -84,6 +94,10 @@ export async function callbackRoutes(
             endpoint,
             reason: outcome.reason,
             mismatchedFields: outcome.mismatchedFields,
+            // An Origin is not a secret, and it shows which site posted the forged form.
+            ...(outcome.reason === 'foreign_origin'
+              ? { origin: request.headers.origin?.slice(0, ORIGIN_LOG_MAX_LENGTH) }
+              : {}),
           },
           'callback rejected',
         )
