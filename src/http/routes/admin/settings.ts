@@ -13,8 +13,9 @@ import {
 import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/record-event.ts'
 import type { GatewayServices } from '../../services.ts'
 import { staffOf } from './admin-session.ts'
+import { type FieldValue, readFieldInto } from './form-fields.ts'
 import { renderAdminMessage, renderAdminPage } from './render-admin.ts'
-import { readSettingsForm, type SettingsBody } from './settings-form.ts'
+import { readSettingsForm, type SettingsBody, type SettingsFormValues } from './settings-form.ts'
 
 /** Notices shown after a redirect, by a fixed key, so that no text of the URL reaches the page. */
 const NOTICES: Record<string, string> = {
@@ -25,9 +26,10 @@ const NOTICES: Record<string, string> = {
 }
 
 interface EndpointBody {
-  url?: string
-  eventTypes?: string | string[]
-  action?: string
+  url?: FieldValue
+  /** Checkboxes: one value per ticked event type. */
+  eventTypes?: FieldValue
+  action?: FieldValue
 }
 
 /**
@@ -51,7 +53,7 @@ export async function settingsPageRoutes(
     extra: {
       notice?: string | null
       problems?: string[]
-      form?: SettingsBody
+      form?: SettingsFormValues
       status?: number
     } = {},
   ) => {
@@ -107,14 +109,18 @@ export async function settingsPageRoutes(
       const body = request.body ?? {}
       const read = readSettingsForm(body)
       if (!read.ok)
-        return showSettings(request, reply, { problems: read.problems, form: body, status: 422 })
+        return showSettings(request, reply, {
+          problems: read.problems,
+          form: read.form,
+          status: 422,
+        })
       try {
         await updateOtec(prisma, services.secrets, staff.otecId, read.input)
       } catch (error) {
         if (!(error instanceof InvalidOtecError)) throw error
         return showSettings(request, reply, {
           problems: error.problems.map((problem) => problem.detail),
-          form: body,
+          form: read.form,
           status: 422,
         })
       }
@@ -135,16 +141,21 @@ export async function settingsPageRoutes(
     { schema: { hide: true } },
     async (request, reply) => {
       const staff = staffOf(request)
-      const eventTypes = [request.body?.eventTypes ?? []].flat()
+      const problems: string[] = []
+      const url = readFieldInto(request.body?.url, 'URL del endpoint', problems)
+      // One checkbox per event type, so eventTypes may repeat; each value is read on its own.
+      const eventTypes: string[] = []
+      for (const type of [request.body?.eventTypes ?? []].flat()) {
+        const value = readFieldInto(type, 'Eventos', problems)
+        if (value !== '') eventTypes.push(value)
+      }
+      if (problems.length > 0) return showSettings(request, reply, { problems, status: 422 })
       const created = await createEndpoint(
         prisma,
         services.secrets,
         endpointSettings,
         staff.otecId,
-        {
-          url: (request.body?.url ?? '').trim(),
-          eventTypes,
-        },
+        { url, eventTypes },
       )
       if (!created.ok)
         return showSettings(request, reply, {
