@@ -1,10 +1,11 @@
 // The problem the dashboard shows for a filter or form field it cannot use: a
 // repeated field, a NUL character, a session id that is not a UUID, an
-// unreadable date.
+// unreadable date, or a SENCE Token that is the staff member's own
+// dashboard password, which a password manager may fill in.
 
 import { parse } from 'node-html-parser'
 import t from 'tap'
-import { createStaff, signedInClient } from '../helpers/admin.ts'
+import { createStaff, signedInClient, STAFF_PASSWORD } from '../helpers/admin.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
 import { startSession } from '../helpers/sessions.ts'
 
@@ -90,4 +91,34 @@ t.test('repeated settings fields', async (t) => {
   )
   t.equal(webhook.statusCode, 422, 'no endpoint is created from a repeated URL')
   t.match(problemsOf(webhook.body), /"URL del endpoint" llegó 2 veces/, 'the problem names the URL')
+})
+
+t.test('Token equal to the staff password', async (t) => {
+  const gateway = await startTestGateway(t)
+  const staff = await createStaff(gateway)
+  const client = await signedInClient(gateway, staff.email)
+  const tokenBefore = gateway.secrets.open(
+    (await gateway.db.prisma.otec.findUniqueOrThrow({ where: { id: gateway.otec.id } }))
+      .senceTokenSealed,
+  )
+
+  const page = await client.post(
+    '/admin/settings',
+    {
+      name: 'OTEC de prueba',
+      environment: 'test',
+      returnOrigins: '',
+      maxSessionMinutes: '120',
+      senceToken: STAFF_PASSWORD,
+    },
+    '/admin/settings',
+  )
+  t.equal(page.statusCode, 422, 'the form is shown again')
+  t.match(problemsOf(page.body), /es su contraseña de este panel/, 'the page says why')
+  t.notMatch(page.body, new RegExp(STAFF_PASSWORD), 'the page does not show the password')
+  const tokenAfter = gateway.secrets.open(
+    (await gateway.db.prisma.otec.findUniqueOrThrow({ where: { id: gateway.otec.id } }))
+      .senceTokenSealed,
+  )
+  t.equal(tokenAfter, tokenBefore, 'the registered Token is kept')
 })

@@ -3,6 +3,7 @@ import { formatInstant } from '../../../pages/chile-time.ts'
 import { InvalidOtecError } from '../../../otecs/otec-input.ts'
 import { updateOtec } from '../../../otecs/update-otec.ts'
 import { API_KEY_PREFIXES } from '../../../security/random-tokens.ts'
+import { verifyPassword } from '../../../staff/password-hash.ts'
 import {
   createEndpoint,
   listEndpoints,
@@ -114,6 +115,22 @@ export async function settingsPageRoutes(
           form: read.form,
           status: 422,
         })
+      // A password manager may fill the Token field with the dashboard
+      // password it saved for this site; SENCE would then reject every login.
+      const { senceToken } = read.input
+      if (senceToken !== undefined && (await verifyPassword(senceToken, staff.passwordHash))) {
+        request.log.info(
+          { staffId: staff.id },
+          'settings rejected: Token equals the staff password',
+        )
+        return showSettings(request, reply, {
+          problems: [
+            'El Token de SENCE que llegó es su contraseña de este panel, probablemente escrita por el administrador de contraseñas del navegador. No se guardó nada: borre el campo Token, o escriba el Token que SENCE le dio al OTEC, y guarde de nuevo.',
+          ],
+          form: read.form,
+          status: 422,
+        })
+      }
       try {
         await updateOtec(prisma, services.secrets, staff.otecId, read.input)
       } catch (error) {
