@@ -5,7 +5,7 @@
 
 import { parse } from 'node-html-parser'
 import t from 'tap'
-import { createStaff, signedInClient, STAFF_PASSWORD } from '../helpers/admin.ts'
+import { AdminClient, createStaff, signedInClient, STAFF_PASSWORD } from '../helpers/admin.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
 import { startSession } from '../helpers/sessions.ts'
 
@@ -121,4 +121,20 @@ t.test('Token equal to the staff password', async (t) => {
       .senceTokenSealed,
   )
   t.equal(tokenAfter, tokenBefore, 'the registered Token is kept')
+})
+
+t.test('sign-in with a NUL character', async (t) => {
+  const gateway = await startTestGateway(t)
+  const client = new AdminClient(gateway)
+  const page = await client.post(
+    '/admin/sign-in',
+    { email: 'persona\u0000@otec.test', password: STAFF_PASSWORD },
+    '/admin/sign-in',
+  )
+  t.equal(page.statusCode, 401, 'the sign-in fails as for an unknown address')
+  t.match(
+    parse(page.body).querySelector('main')?.textContent ?? '',
+    /El correo o la contraseña no son correctos/,
+    'the page shows the usual message',
+  )
 })
