@@ -70,11 +70,14 @@ export function formatElapsed(since: Date, now: Date): string {
 
 /**
  * Tells whether an authentic token past its expiry may still renew and
- * start the logout of its session. That holds while the session is open
+ * start the logout of its session. It does while the session is open
  * (started, closing or close_failed), until LATE_LOGOUT_MINUTES after its
  * allotted time ends, and only for a token issued once SENCE had started
- * the session: a page shows the logout button only then. Tokens carry
- * their issue time to the second, so the start is compared in seconds too.
+ * the session, because one issued earlier was issued for a pending session,
+ * whose page has no logout button. Tokens carry their issue time to the
+ * second, so the start is compared in seconds too.
+ * NOTE: an LMS that reuses a token issued before the start on pages it
+ * renders after it gets their button rejected once that token expires.
  */
 export function acceptsExpiredToken(state: WidgetState, issuedAt: Date, now: Date): boolean {
   if (!state.canClose || state.startedAt === null || state.endsAt === null) return false

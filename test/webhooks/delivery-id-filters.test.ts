@@ -1,8 +1,8 @@
-// The id filters of the delivery log: GET /v1/webhook-deliveries names a
-// sessionId or endpointId that is not a UUID in a 400 problem, and
+// The id filters of the delivery log. GET /v1/webhook-deliveries names a
+// sessionId or endpointId that is not a UUID in a 400 problem.
 // listDeliveries itself, which the dashboard and the CLI also call, treats
-// such an id as one that matches nothing instead of sending it to
-// PostgreSQL's uuid columns.
+// such an id as one that matches nothing, so it never reaches PostgreSQL's
+// uuid columns.
 
 import t from 'tap'
 import { listDeliveries } from '../../src/webhooks/delivery-log.ts'

@@ -1,6 +1,6 @@
-// The logout button of a widget page whose token has expired: it still
+// The logout button of a widget page whose token has expired. It still
 // starts the logout while the session is open, up to LATE_LOGOUT_MINUTES
-// after the allotted time ends, and every page it shows otherwise is in
+// after the allotted time ends. Every page it shows otherwise is in
 // Spanish and leads back to the course.
 
 import { parse } from 'node-html-parser'

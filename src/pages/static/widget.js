@@ -5,9 +5,9 @@
 // and sends its height to the embed script.
 ;(function () {
   'use strict'
-  // Renewals come at a third of the token's remaining life, so that two
-  // can fail before it expires, and at least every minute, so that a
-  // change of status shows within a minute.
+  // Renewals come at a third of the token's remaining life, so that a
+  // failed one is retried well before the token expires, and at least every
+  // minute, so that a change of status shows within a minute.
   var RENEW_MAX_INTERVAL_MS = 60 * 1000
   var RENEW_MIN_INTERVAL_MS = 5 * 1000
   var root = document.querySelector('[data-widget]')

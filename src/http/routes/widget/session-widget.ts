@@ -49,7 +49,7 @@ const widgetStateSchema = z.object({
 
 type SessionWithOtec = Session & { otec: Otec }
 
-/** What a request does with its token: show the widget, renew the token, or start the logout. */
+/** The use a request makes of its token: showing the widget, renewing the token, or starting the logout. */
 type TokenUse = 'display' | 'renewal' | 'logout'
 
 export async function widgetRoutes(
