@@ -3,6 +3,7 @@
 // alerts and the logout button's label.
 
 import { formatClockTime, formatMinutes } from './chile-time.ts'
+import type { MessagePage } from './student-pages.ts'
 import {
   ALERT_BEFORE_END_MINUTES,
   formatElapsed,
@@ -108,6 +109,60 @@ export function widgetTokenRejectedPage(
     paragraphs: ['Recarga la página de tu curso para ver el tiempo de tu sesión SENCE.'],
     timer: null,
     closeLabel: null,
+  }
+}
+
+/**
+ * Returns the page for a press of the logout button that cannot start a
+ * close. The form's target is the whole window, so this page replaces the
+ * LMS's course page and must lead back to it: with a link to the LMS when
+ * the session is known, and with the browser's Back button otherwise.
+ */
+export function widgetCloseRejectedPage(
+  reason: 'malformed' | 'expired' | 'not_closable' | 'invalid',
+  session: { id: string; lmsLink?: { href: string; label: string } | undefined } | null,
+): MessagePage {
+  const link = session?.lmsLink
+  const back = link === undefined ? ' con el botón Atrás del navegador' : ''
+  const pressAgain = `Vuelve a la página de tu curso${back}, recárgala y presiona de nuevo «Cerrar sesión en SENCE».`
+  const page = {
+    title: 'No pudimos iniciar el cierre de tu sesión',
+    link,
+    reference: session?.id,
+  }
+  switch (reason) {
+    case 'malformed':
+      return {
+        ...page,
+        status: 404,
+        paragraphs: [
+          `El botón de cierre no es válido, así que no se inició el cierre. ${pressAgain}`,
+        ],
+      }
+    case 'expired':
+      return {
+        ...page,
+        status: 410,
+        title: 'El botón de cierre venció',
+        paragraphs: [
+          `Tu sesión sigue abierta en SENCE, pero este botón se cargó hace demasiado tiempo. ${pressAgain}`,
+          'Si el tiempo asignado a tu sesión ya terminó y SENCE no acepta el cierre, avisa a tu OTEC.',
+        ],
+      }
+    case 'not_closable':
+      return {
+        ...page,
+        status: 409,
+        paragraphs: ['Tu sesión ya no está abierta en SENCE, así que no hay nada que cerrar.'],
+      }
+    case 'invalid':
+      return {
+        ...page,
+        status: 409,
+        paragraphs: [
+          'El curso tiene un problema de configuración. Avisa a tu OTEC; tu sesión sigue abierta en SENCE.',
+        ],
+      }
   }
 }
 

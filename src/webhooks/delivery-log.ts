@@ -33,6 +33,9 @@ export interface DeliveryPage {
   nextCursor: string | null
 }
 
+/** The nil UUID, which no row has: gen_random_uuid() and randomUUID() make version 4 UUIDs. */
+const NO_SUCH_ID = '00000000-0000-0000-0000-000000000000'
+
 /** Raised for a cursor that this service did not write. */
 export class InvalidCursorError extends Error {}
 
@@ -44,22 +47,19 @@ export async function listDeliveries(
   page: { cursor?: string | undefined; limit: number },
 ): Promise<DeliveryPage> {
   const after = page.cursor === undefined ? null : decodeCursor(page.cursor)
+  // The id columns are PostgreSQL uuids, which reject any other text with an
+  // error, so an id that is not a UUID is replaced by one that matches nothing.
+  const matchable = (id: string) => (isUuid(id) ? id : NO_SUCH_ID)
   const where: Prisma.WebhookDeliveryWhereInput = {
     otecId,
     ...(filters.status === undefined ? {} : { status: filters.status }),
-    ...(filters.endpointId === undefined
-      ? {}
-      : {
-          endpointId: isUuid(filters.endpointId)
-            ? filters.endpointId
-            : '00000000-0000-0000-0000-000000000000',
-        }),
+    ...(filters.endpointId === undefined ? {} : { endpointId: matchable(filters.endpointId) }),
     ...(filters.eventType === undefined && filters.sessionId === undefined
       ? {}
       : {
           event: {
             ...(filters.eventType === undefined ? {} : { type: filters.eventType }),
-            ...(filters.sessionId === undefined ? {} : { sessionId: filters.sessionId }),
+            ...(filters.sessionId === undefined ? {} : { sessionId: matchable(filters.sessionId) }),
           },
         }),
     createdAt: {

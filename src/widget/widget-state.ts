@@ -10,6 +10,16 @@ import { toSessionView } from '../sessions/session-view.ts'
 
 export const ALERT_BEFORE_END_MINUTES = 10
 
+/**
+ * How long after the session's allotted time ends an expired token may
+ * still start its logout. The widget asks the student to close the session
+ * once that time ends, and SENCE may still accept the close, since an
+ * OTEC's maximum length can be shorter than SENCE's limit of about three
+ * hours. The bound keeps a copied token from working for as long as a
+ * session is left open.
+ */
+export const LATE_LOGOUT_MINUTES = 60
+
 /** The statuses in which the widget keeps renewing its token: the session may still change. */
 const RENEWABLE_STATUSES: readonly SessionStatus[] = ['pending', ...CLOSABLE_STATUSES]
 
@@ -56,4 +66,22 @@ export function formatElapsed(since: Date, now: Date): string {
   const hours = Math.floor(seconds / 3600)
   const minutes = Math.floor((seconds % 3600) / 60)
   return `${hours}:${String(minutes).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`
+}
+
+/**
+ * Tells whether an authentic token past its expiry may still renew and
+ * start the logout of its session. It does while the session is open
+ * (started, closing or close_failed), until LATE_LOGOUT_MINUTES after its
+ * allotted time ends, and only for a token issued once SENCE had started
+ * the session, because one issued earlier was issued for a pending session,
+ * whose page has no logout button. Tokens carry their issue time to the
+ * second, so the start is compared in seconds too.
+ * NOTE: an LMS that reuses a token issued before the start on pages it
+ * renders after it gets their button rejected once that token expires.
+ */
+export function acceptsExpiredToken(state: WidgetState, issuedAt: Date, now: Date): boolean {
+  if (!state.canClose || state.startedAt === null || state.endsAt === null) return false
+  const startSecond = Math.floor(state.startedAt.getTime() / 1000) * 1000
+  if (issuedAt.getTime() < startSecond) return false
+  return now.getTime() < state.endsAt.getTime() + LATE_LOGOUT_MINUTES * 60_000
 }

@@ -8,7 +8,11 @@
 // instance of the gateway can open it without a database row, and without
 // the keys no one can forge or extend one. It cannot be revoked before it
 // expires, which is why it lives minutes, not hours. The widget's script
-// renews it through GET /widget/state while the session is open.
+// renews it through GET /widget/state while the session is open. Past its
+// expiry, a token still renews and starts the logout of its session while
+// that session is open, within the bounds of acceptsExpiredToken in
+// widget-state.ts, so that a page left open without JavaScript keeps a
+// logout button that works.
 
 import { z } from 'zod'
 import type { SecretBox } from '../security/secret-box.ts'
@@ -67,22 +71,34 @@ export function openWidgetToken(
   token: string,
   now: Date = new Date(),
 ): OpenedWidgetToken {
-  if (!token.startsWith(WIDGET_TOKEN_PREFIX) || token.length > 1024)
-    return { ok: false, reason: 'malformed' }
+  const grant = unsealWidgetToken(secrets, token)
+  if (grant === null) return { ok: false, reason: 'malformed' }
+  if (grant.expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'expired' }
+  return { ok: true, grant }
+}
+
+/**
+ * Returns the grant of an authentic token, expired or not, or null for a
+ * tampered, truncated or foreign value. Routes that accept an expired token
+ * in some cases check the expiry themselves.
+ */
+export function unsealWidgetToken(secrets: SecretBox, token: string): WidgetGrant | null {
+  if (!token.startsWith(WIDGET_TOKEN_PREFIX) || token.length > 1024) return null
   let payload: z.infer<typeof payloadSchema>
   try {
     const plaintext = secrets.open(token.slice(WIDGET_TOKEN_PREFIX.length).replaceAll('.', ':'))
     payload = payloadSchema.parse(JSON.parse(plaintext))
   } catch {
-    return { ok: false, reason: 'malformed' }
+    return null
   }
-  if (payload.expiresAt * 1000 <= now.getTime()) return { ok: false, reason: 'expired' }
   return {
-    ok: true,
-    grant: {
-      sessionId: payload.sessionId,
-      lifetimeSeconds: payload.lifetimeSeconds,
-      expiresAt: new Date(payload.expiresAt * 1000),
-    },
+    sessionId: payload.sessionId,
+    lifetimeSeconds: payload.lifetimeSeconds,
+    expiresAt: new Date(payload.expiresAt * 1000),
   }
+}
+
+/** Returns when the token was issued, to the second: its expiry minus its lifetime. */
+export function issuedAtOf(grant: WidgetGrant): Date {
+  return new Date(grant.expiresAt.getTime() - grant.lifetimeSeconds * 1000)
 }

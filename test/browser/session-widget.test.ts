@@ -124,3 +124,61 @@ t.test('the widget on the course page', { skip }, async (t) => {
     }
   }
 })
+
+// With the shortest lifetime the API accepts (60 s), the script renews the
+// token at a third of its remaining life, long before it expires.
+t.test('renewal with the shortest lifetime', { skip }, async (t) => {
+  let token = ''
+  const site = await startListeningGateway(t, {
+    lmsPages: {
+      '/curso': (gatewayOrigin) =>
+        `<!doctype html><html lang="es"><head><meta charset="utf-8"><title>Curso de prueba</title></head>` +
+        `<body><main><h1>Curso de prueba</h1>` +
+        `<script src="${gatewayOrigin}/assets/session-widget.js" data-token="${token}" async></script>` +
+        `</main></body></html>`,
+    },
+  })
+  const { gateway } = site
+  const session = await startSession(gateway, { intent: { returnUrl: site.lms.returnUrl } })
+  const issued = await gateway.app.inject({
+    method: 'POST',
+    url: `/v1/sessions/${session.id}/widget-token`,
+    headers: { authorization: `Bearer ${gateway.otec.apiKey}` },
+    payload: { ttlSeconds: 60 },
+  })
+  token = issued.json().token
+
+  const context = await launchBrowser(t)
+  await context.clock.install()
+  const page = await context.newPage()
+  await page.goto(`${site.lms.origin}/curso`)
+  const frame = page.frameLocator('iframe[title="Tu sesión SENCE"]')
+  await frame.locator('#elapsed').waitFor()
+
+  await context.clock.fastForward(21_000)
+  await frame
+    .locator(`input[name="token"]:not([value="${token}"])`)
+    .waitFor({ state: 'attached' })
+    .catch(() => {})
+  const renewed = await frame.locator('input[name="token"]').inputValue()
+  t.not(renewed, token, 'the token was renewed within 21 seconds')
+
+  // A button whose token cannot be used shows a page that leads back.
+  await frame.locator('input[name="token"]').evaluate((field) => {
+    ;(field as unknown as { value: string }).value = 'wt_forged'
+  })
+  await Promise.all([
+    page.waitForURL('**/widget/close'),
+    frame.locator('button', { hasText: 'Cerrar sesión en SENCE' }).click(),
+  ])
+  t.match(
+    await page.textContent('h1'),
+    'No pudimos iniciar el cierre de tu sesión',
+    'the whole window shows why, in Spanish',
+  )
+  for (const viewport of VIEWPORTS) {
+    await page.setViewportSize({ width: viewport.width, height: viewport.height })
+    t.same(await axeViolations(page), [], `rejected logout at ${viewport.label}: no axe violations`)
+    await saveScreenshot(page, `widget-logout-rejected-${viewport.label}`)
+  }
+})

@@ -1,11 +1,15 @@
 // The session widget's script, served by the gateway (the page works
 // without it): it advances the timer every second, shows the alert when
-// the session's allotted time is about to end, renews the token every
-// minute while the session is open, reloads the widget when the session's
-// status changes, and sends its height to the embed script.
+// the session's allotted time is about to end, renews the token while the
+// session is open, reloads the widget when the session's status changes,
+// and sends its height to the embed script.
 ;(function () {
   'use strict'
-  var RENEW_INTERVAL_MS = 60 * 1000
+  // Renewals come at a third of the token's remaining life, so that a
+  // failed one is retried well before the token expires, and at least every
+  // minute, so that a change of status shows within a minute.
+  var RENEW_MAX_INTERVAL_MS = 60 * 1000
+  var RENEW_MIN_INTERVAL_MS = 5 * 1000
   var root = document.querySelector('[data-widget]')
   if (!root) return
 
@@ -62,15 +66,36 @@
   }
 
   var token = root.getAttribute('data-token')
+  var tokenExpiresAt = Date.parse(root.getAttribute('data-token-expires-at') || '')
   var status = root.getAttribute('data-status')
+  var renewalTimer = null
+  // The page has just been served with a fresh token.
+  var lastRenewalAt = Date.now()
+  var renewing = false
+  // Set once the gateway rejects the token for good (404, 410): the logout
+  // button's page then explains what to do, so polling again is pointless.
+  var stopped = false
+
+  function scheduleRenewal() {
+    var delay = RENEW_MAX_INTERVAL_MS
+    if (!isNaN(tokenExpiresAt)) delay = Math.min(delay, (tokenExpiresAt - now()) / 3)
+    clearTimeout(renewalTimer)
+    renewalTimer = setTimeout(renew, Math.max(RENEW_MIN_INTERVAL_MS, delay))
+  }
+
   function renew() {
+    if (renewing || stopped) return
+    renewing = true
+    lastRenewalAt = Date.now()
     fetch('/widget/state?token=' + encodeURIComponent(token), { cache: 'no-store' })
       .then(function (response) {
+        if (response.status === 404 || response.status === 410) stopped = true
         return response.ok ? response.json() : null
       })
       .then(function (state) {
         if (!state) return
         token = state.token
+        tokenExpiresAt = Date.parse(state.expiresAt)
         var field = document.querySelector('input[name="token"]')
         if (field) field.value = token
         if (state.status !== status)
@@ -79,8 +104,25 @@
       .catch(function () {
         // The next renewal tries again; the page keeps working meanwhile.
       })
+      .then(function () {
+        renewing = false
+        if (!stopped) scheduleRenewal()
+      })
   }
-  if (token && status) setInterval(renew, RENEW_INTERVAL_MS)
+
+  // Browsers slow down or stop timers in hidden tabs, so a student who comes
+  // back to the course page gets a renewal right away.
+  function renewIfStale() {
+    if (document.visibilityState === 'hidden') return
+    if (Date.now() - lastRenewalAt >= RENEW_MIN_INTERVAL_MS) renew()
+  }
+
+  if (token && status) {
+    scheduleRenewal()
+    document.addEventListener('visibilitychange', renewIfStale)
+    window.addEventListener('focus', renewIfStale)
+    window.addEventListener('pageshow', renewIfStale)
+  }
 
   reportHeight()
   window.addEventListener('resize', reportHeight)

@@ -7,7 +7,8 @@ import { summarizeErrorCodes } from '../../../reports/error-summary.ts'
 import type { GatewayServices } from '../../services.ts'
 import { staffOf } from './admin-session.ts'
 import { renderAdminPage } from './render-admin.ts'
-import { filterQuery } from './session-filters.ts'
+import { type FieldValue, readFieldInto } from './form-fields.ts'
+import { filterQuery, readDateFilter } from './session-filters.ts'
 
 const DEFAULT_RANGE_DAYS = 30
 
@@ -16,26 +17,34 @@ export async function errorPageRoutes(
   app: FastifyInstance,
   services: GatewayServices,
 ): Promise<void> {
-  app.get<{ Querystring: { from?: string; to?: string } }>(
+  app.get<{ Querystring: { from?: FieldValue; to?: FieldValue } }>(
     '/errors',
     { schema: { hide: true } },
     async (request, reply) => {
       const { otecId } = staffOf(request)
       const today = DateTime.now().setZone(DEFAULT_SENCE_ZONE)
+      const problems: string[] = []
+      const from = readFieldInto(request.query.from, 'Sesiones creadas desde', problems)
+      const to = readFieldInto(request.query.to, 'hasta', problems)
       const form = {
         from:
-          request.query.from ??
-          (today.minus({ days: DEFAULT_RANGE_DAYS - 1 }).toISODate() as string),
-        to: request.query.to ?? (today.toISODate() as string),
+          from === ''
+            ? (today.minus({ days: DEFAULT_RANGE_DAYS - 1 }).toISODate() as string)
+            : from,
+        to: to === '' ? (today.toISODate() as string) : to,
       }
-      const counts = await summarizeErrorCodes(services.db.prisma, otecId, {
-        from: startOfChileDay(form.from),
-        to: endOfChileDay(form.to),
-      })
+      // An unreadable date shows no counts: counts of a longer range would pass for the one asked for.
+      const range = {
+        from: readDateFilter(form.from, startOfChileDay, 'desde', problems),
+        to: readDateFilter(form.to, endOfChileDay, 'hasta', problems),
+      }
+      const counts =
+        problems.length > 0 ? [] : await summarizeErrorCodes(services.db.prisma, otecId, range)
       return renderAdminPage(reply, 'errors', {
         title: 'Errores de SENCE',
         section: 'errors',
         form,
+        problems,
         errors: counts.map((count) => {
           const entry = describeSenceError(count.code)
           return {

@@ -6,34 +6,35 @@ import { normalizeRun, runProblem } from '../../../protocol/run.ts'
 import type { SessionFilters } from '../../../reports/list-sessions.ts'
 import { SESSION_STATUSES, type SessionStatus } from '../../../sessions/session-status.ts'
 import { endOfChileDay, startOfChileDay } from '../../../pages/chile-time.ts'
+import { type FieldValue, readFieldInto } from './form-fields.ts'
 
 export interface SessionFilterQuery {
-  runAlumno?: string
-  codigoCurso?: string
-  status?: string
-  from?: string
-  to?: string
-  errorCode?: string
-  cursor?: string
+  runAlumno?: FieldValue
+  codigoCurso?: FieldValue
+  status?: FieldValue
+  from?: FieldValue
+  to?: FieldValue
+  errorCode?: FieldValue
+  cursor?: FieldValue
 }
 
 export interface ReadFilters {
   filters: SessionFilters
-  /** The values as typed, to fill the form again. */
-  form: Required<Omit<SessionFilterQuery, 'cursor'>>
+  /** The values as typed, to fill the form again; '' for a field that could not be read. */
+  form: Record<Exclude<keyof SessionFilterQuery, 'cursor'>, string>
   problems: string[]
 }
 
 export function readSessionFilters(query: SessionFilterQuery): ReadFilters {
-  const form = {
-    runAlumno: (query.runAlumno ?? '').trim(),
-    codigoCurso: (query.codigoCurso ?? '').trim(),
-    status: (query.status ?? '').trim(),
-    from: (query.from ?? '').trim(),
-    to: (query.to ?? '').trim(),
-    errorCode: (query.errorCode ?? '').trim(),
-  }
   const problems: string[] = []
+  const form = {
+    runAlumno: readFieldInto(query.runAlumno, 'RUN del alumno', problems),
+    codigoCurso: readFieldInto(query.codigoCurso, 'Código del curso', problems),
+    status: readFieldInto(query.status, 'Estado', problems),
+    from: readFieldInto(query.from, 'Creadas desde', problems),
+    to: readFieldInto(query.to, 'Creadas hasta', problems),
+    errorCode: readFieldInto(query.errorCode, 'Código de error SENCE', problems),
+  }
   const filters: SessionFilters = {}
 
   if (form.runAlumno !== '') {
@@ -51,12 +52,17 @@ export function readSessionFilters(query: SessionFilterQuery): ReadFilters {
     if (/^\d{1,4}$/.test(form.errorCode)) filters.errorCode = Number(form.errorCode)
     else problems.push(`El código "${form.errorCode}" no es un número de error de SENCE.`)
   }
-  filters.from = dateFilter(form.from, startOfChileDay, 'desde', problems)
-  filters.to = dateFilter(form.to, endOfChileDay, 'hasta', problems)
+  filters.from = readDateFilter(form.from, startOfChileDay, 'desde', problems)
+  filters.to = readDateFilter(form.to, endOfChileDay, 'hasta', problems)
   return { filters, form, problems }
 }
 
-function dateFilter(
+/**
+ * Reads a date of an `<input type="date">` (aaaa-mm-dd) with `parse`, or
+ * returns undefined for an empty one. An unreadable date adds a problem
+ * naming the field and the value.
+ */
+export function readDateFilter(
   value: string,
   parse: (value: string) => Date | undefined,
   name: string,
@@ -67,6 +73,11 @@ function dateFilter(
   if (parsed === undefined)
     problems.push(`La fecha "${name}" (${value}) no es válida; use aaaa-mm-dd.`)
   return parsed
+}
+
+/** Returns the cursor of a "next page" link, or undefined when absent or repeated: a bad cursor only restarts the list. */
+export function readCursor(value: FieldValue): string | undefined {
+  return typeof value === 'string' && !value.includes('\u0000') ? value : undefined
 }
 
 /** Builds the query string of a filter form, without empty fields, for links such as the next page. */

@@ -18,7 +18,13 @@ import { listSessionWebhookEvents } from '../../../webhooks/delivery-log.ts'
 import type { GatewayServices } from '../../services.ts'
 import { staffOf } from './admin-session.ts'
 import { renderAdminMessage, renderAdminPage } from './render-admin.ts'
-import { filterQuery, readSessionFilters, type SessionFilterQuery } from './session-filters.ts'
+import type { FieldValue } from './form-fields.ts'
+import {
+  filterQuery,
+  readCursor,
+  readSessionFilters,
+  type SessionFilterQuery,
+} from './session-filters.ts'
 
 const PAGE_SIZE = 50
 
@@ -35,8 +41,8 @@ export async function sessionPageRoutes(
     async (request, reply) => {
       const { otecId } = staffOf(request)
       const { filters, form, problems } = readSessionFilters(request.query)
-      const cursor =
-        request.query.cursor === undefined ? null : decodeSessionCursor(request.query.cursor)
+      const cursorText = readCursor(request.query.cursor)
+      const cursor = cursorText === undefined ? null : decodeSessionCursor(cursorText)
       const page = await listSessions(prisma, otecId, filters, { cursor, limit: PAGE_SIZE })
       return renderAdminPage(reply, 'sessions', {
         title: 'Sesiones',
@@ -57,13 +63,13 @@ export async function sessionPageRoutes(
     },
   )
 
-  app.get<{ Querystring: { cursor?: string } }>(
+  app.get<{ Querystring: { cursor?: FieldValue } }>(
     '/open-sessions',
     { schema: { hide: true } },
     async (request, reply) => {
       const { otecId } = staffOf(request)
-      const cursor =
-        request.query.cursor === undefined ? null : decodeSessionCursor(request.query.cursor)
+      const cursorText = readCursor(request.query.cursor)
+      const cursor = cursorText === undefined ? null : decodeSessionCursor(cursorText)
       const page = await listSessions(
         prisma,
         otecId,

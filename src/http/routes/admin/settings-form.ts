@@ -9,28 +9,55 @@ import {
 } from '../../../otecs/otec-input.ts'
 import type { UpdateOtecInput } from '../../../otecs/update-otec.ts'
 import { MAX_LENGTH, type Environment } from '../../../protocol/fields.ts'
+import { type FieldValue, readFieldInto } from './form-fields.ts'
 
 export interface SettingsBody {
-  name?: string
-  environment?: string
-  returnOrigins?: string
-  maxSessionMinutes?: string
-  senceToken?: string
+  name?: FieldValue
+  environment?: FieldValue
+  returnOrigins?: FieldValue
+  maxSessionMinutes?: FieldValue
+  senceToken?: FieldValue
 }
 
-export type ReadSettings = { ok: true; input: UpdateOtecInput } | { ok: false; problems: string[] }
+/** The values to fill the form again after a problem: the Token is never among them. */
+export interface SettingsFormValues {
+  name: string
+  environment: string
+  returnOrigins: string
+  maxSessionMinutes: string
+}
+
+export type ReadSettings =
+  | { ok: true; input: UpdateOtecInput; form: SettingsFormValues }
+  | { ok: false; problems: string[]; form: SettingsFormValues }
 
 export function readSettingsForm(body: SettingsBody): ReadSettings {
   const problems: string[] = []
-  const name = (body.name ?? '').trim()
+  const form = {
+    name: readFieldInto(body.name, 'Nombre', problems),
+    environment: readFieldInto(body.environment, 'Ambiente de SENCE', problems),
+    returnOrigins: readFieldInto(body.returnOrigins, 'Orígenes de retorno permitidos', problems),
+    maxSessionMinutes: readFieldInto(
+      body.maxSessionMinutes,
+      'Duración máxima de una sesión',
+      problems,
+    ),
+  }
+  // The Token is write-only: a blank field keeps the one registered. Its
+  // values are never quoted, because the Token is a secret.
+  const senceToken = readFieldInto(body.senceToken, 'Token de SENCE', problems, { secret: true })
+  // A field that could not be read is reported once: the checks below would
+  // add a second, misleading problem about the blank left in its place.
+  if (problems.length > 0) return { ok: false, problems, form }
+
+  const { name, environment } = form
   if (name === '') problems.push('El nombre del OTEC no puede quedar en blanco.')
 
-  const environment = body.environment ?? ''
   if (!(ENVIRONMENTS as readonly string[]).includes(environment))
     problems.push('Elija el ambiente de SENCE: pruebas o producción.')
 
   const origins: string[] = []
-  for (const line of (body.returnOrigins ?? '').split(/\r?\n/)) {
+  for (const line of form.returnOrigins.split(/\r?\n/)) {
     const value = line.trim()
     if (value === '') continue
     const origin = normalizeOrigin(value)
@@ -42,21 +69,20 @@ export function readSettingsForm(body: SettingsBody): ReadSettings {
   }
 
   const { min, max } = MAX_SESSION_MINUTES_RANGE
-  const minutesText = (body.maxSessionMinutes ?? '').trim()
+  const minutesText = form.maxSessionMinutes
   const minutes = Number(minutesText)
   if (!/^\d+$/.test(minutesText) || minutes < min || minutes > max)
     problems.push(`La duración máxima debe ser un número entero de minutos entre ${min} y ${max}.`)
 
-  // The Token is write-only: a blank field keeps the one registered.
-  const senceToken = (body.senceToken ?? '').trim()
   if (senceToken.length > MAX_LENGTH.Token)
     problems.push(
       `El Token de SENCE tiene ${senceToken.length} caracteres; SENCE acepta como máximo ${MAX_LENGTH.Token}.`,
     )
 
-  if (problems.length > 0) return { ok: false, problems }
+  if (problems.length > 0) return { ok: false, problems, form }
   return {
     ok: true,
+    form,
     input: {
       name,
       environment: environment as Environment,

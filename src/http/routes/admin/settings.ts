@@ -3,6 +3,7 @@ import { formatInstant } from '../../../pages/chile-time.ts'
 import { InvalidOtecError } from '../../../otecs/otec-input.ts'
 import { updateOtec } from '../../../otecs/update-otec.ts'
 import { API_KEY_PREFIXES } from '../../../security/random-tokens.ts'
+import { verifyPassword } from '../../../staff/password-hash.ts'
 import {
   createEndpoint,
   listEndpoints,
@@ -13,8 +14,9 @@ import {
 import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/record-event.ts'
 import type { GatewayServices } from '../../services.ts'
 import { staffOf } from './admin-session.ts'
+import { type FieldValue, readFieldInto } from './form-fields.ts'
 import { renderAdminMessage, renderAdminPage } from './render-admin.ts'
-import { readSettingsForm, type SettingsBody } from './settings-form.ts'
+import { readSettingsForm, type SettingsBody, type SettingsFormValues } from './settings-form.ts'
 
 /** Notices shown after a redirect, by a fixed key, so that no text of the URL reaches the page. */
 const NOTICES: Record<string, string> = {
@@ -25,9 +27,10 @@ const NOTICES: Record<string, string> = {
 }
 
 interface EndpointBody {
-  url?: string
-  eventTypes?: string | string[]
-  action?: string
+  url?: FieldValue
+  /** Checkboxes: one value per ticked event type. */
+  eventTypes?: FieldValue
+  action?: FieldValue
 }
 
 /**
@@ -51,7 +54,7 @@ export async function settingsPageRoutes(
     extra: {
       notice?: string | null
       problems?: string[]
-      form?: SettingsBody
+      form?: SettingsFormValues
       status?: number
     } = {},
   ) => {
@@ -107,14 +110,34 @@ export async function settingsPageRoutes(
       const body = request.body ?? {}
       const read = readSettingsForm(body)
       if (!read.ok)
-        return showSettings(request, reply, { problems: read.problems, form: body, status: 422 })
+        return showSettings(request, reply, {
+          problems: read.problems,
+          form: read.form,
+          status: 422,
+        })
+      // A password manager may fill the Token field with the dashboard
+      // password it saved for this site; SENCE would then reject every login.
+      const { senceToken } = read.input
+      if (senceToken !== undefined && (await verifyPassword(senceToken, staff.passwordHash))) {
+        request.log.info(
+          { staffId: staff.id },
+          'settings rejected: Token equals the staff password',
+        )
+        return showSettings(request, reply, {
+          problems: [
+            'El Token de SENCE que llegó es su contraseña de este panel, probablemente escrita por el administrador de contraseñas del navegador. No se guardó nada: borre el campo Token, o escriba el Token que SENCE le dio al OTEC, y guarde de nuevo.',
+          ],
+          form: read.form,
+          status: 422,
+        })
+      }
       try {
         await updateOtec(prisma, services.secrets, staff.otecId, read.input)
       } catch (error) {
         if (!(error instanceof InvalidOtecError)) throw error
         return showSettings(request, reply, {
           problems: error.problems.map((problem) => problem.detail),
-          form: body,
+          form: read.form,
           status: 422,
         })
       }
@@ -135,16 +158,21 @@ export async function settingsPageRoutes(
     { schema: { hide: true } },
     async (request, reply) => {
       const staff = staffOf(request)
-      const eventTypes = [request.body?.eventTypes ?? []].flat()
+      const problems: string[] = []
+      const url = readFieldInto(request.body?.url, 'URL del endpoint', problems)
+      // One checkbox per event type, so eventTypes may repeat; each value is read on its own.
+      const eventTypes: string[] = []
+      for (const type of [request.body?.eventTypes ?? []].flat()) {
+        const value = readFieldInto(type, 'Eventos', problems)
+        if (value !== '') eventTypes.push(value)
+      }
+      if (problems.length > 0) return showSettings(request, reply, { problems, status: 422 })
       const created = await createEndpoint(
         prisma,
         services.secrets,
         endpointSettings,
         staff.otecId,
-        {
-          url: (request.body?.url ?? '').trim(),
-          eventTypes,
-        },
+        { url, eventTypes },
       )
       if (!created.ok)
         return showSettings(request, reply, {

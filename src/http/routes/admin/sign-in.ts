@@ -61,6 +61,18 @@ export async function signInRoutes(
     async (request, reply) => {
       const email = String(request.body?.email ?? '')
       const next = safeNextPath(request.body?.next)
+      // PostgreSQL rejects a NUL character in text, and no account's address has one.
+      if (email.includes('\u0000')) {
+        request.log.info({ reason: 'nul_in_email' }, 'staff sign-in failed')
+        return renderAdminPage(reply, 'sign-in', {
+          title: 'Ingresar al panel',
+          next,
+          email: '',
+          error: SIGN_IN_FAILED,
+          signedOut: false,
+          status: 401,
+        })
+      }
       const result = await signIn(
         prisma,
         { email, password: String(request.body?.password ?? '') },

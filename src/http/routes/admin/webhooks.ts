@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import { DELIVERY_FAILURE_LABELS, DELIVERY_STATUS_LABELS } from '../../../pages/admin/labels.ts'
 import { formatInstant } from '../../../pages/chile-time.ts'
+import { isUuid } from '../../../sessions/session-id.ts'
 import {
+  type DeliveryFilters,
   DELIVERY_STATUSES,
   type DeliveryStatusName,
   getDelivery,
@@ -15,15 +17,16 @@ import { webhookBody } from '../../../webhooks/webhook-body.ts'
 import type { GatewayServices } from '../../services.ts'
 import { staffOf } from './admin-session.ts'
 import { renderAdminMessage, renderAdminPage } from './render-admin.ts'
-import { filterQuery } from './session-filters.ts'
+import { type FieldValue, readFieldInto } from './form-fields.ts'
+import { filterQuery, readCursor } from './session-filters.ts'
 
 const PAGE_SIZE = 50
 
 interface DeliveryQuery {
-  status?: string
-  eventType?: string
-  sessionId?: string
-  cursor?: string
+  status?: FieldValue
+  eventType?: FieldValue
+  sessionId?: FieldValue
+  cursor?: FieldValue
 }
 
 /** Notices shown after a redirect, by a fixed key, so that no text of the URL reaches the page. */
@@ -47,25 +50,13 @@ export async function webhookPageRoutes(
     { schema: { hide: true } },
     async (request, reply) => {
       const { otecId } = staffOf(request)
-      const form = {
-        status: (DELIVERY_STATUSES as readonly string[]).includes(request.query.status ?? '')
-          ? (request.query.status as string)
-          : '',
-        eventType: request.query.eventType ?? '',
-        sessionId: request.query.sessionId ?? '',
-      }
+      const { form, filters, problems } = readDeliveryFilters(request.query)
       let page
       try {
-        page = await listDeliveries(
-          prisma,
-          otecId,
-          {
-            status: form.status === '' ? undefined : (form.status as DeliveryStatusName),
-            eventType: form.eventType === '' ? undefined : form.eventType,
-            sessionId: form.sessionId === '' ? undefined : form.sessionId,
-          },
-          { cursor: request.query.cursor, limit: PAGE_SIZE },
-        )
+        page = await listDeliveries(prisma, otecId, filters, {
+          cursor: readCursor(request.query.cursor),
+          limit: PAGE_SIZE,
+        })
       } catch (error) {
         if (!(error instanceof InvalidCursorError)) throw error
         return reply.redirect(`/admin/webhooks${filterQuery(form)}`, 303)
@@ -74,6 +65,7 @@ export async function webhookPageRoutes(
         title: 'Entregas de webhooks',
         section: 'webhooks',
         form,
+        problems,
         statuses: DELIVERY_STATUSES.map((status) => ({
           value: status,
           label: DELIVERY_STATUS_LABELS[status],
@@ -146,6 +138,35 @@ export async function webhookPageRoutes(
       }
     },
   )
+}
+
+/**
+ * Reads the filter form of the delivery list. A value that cannot be used
+ * is left out of the filter, with a Spanish problem, as on the session list.
+ */
+function readDeliveryFilters(query: DeliveryQuery) {
+  const problems: string[] = []
+  const form = {
+    status: readFieldInto(query.status, 'Estado', problems),
+    eventType: readFieldInto(query.eventType, 'Evento', problems),
+    sessionId: readFieldInto(query.sessionId, 'Id de la sesión', problems),
+  }
+  const filters: DeliveryFilters = {}
+  if (form.status !== '') {
+    if ((DELIVERY_STATUSES as readonly string[]).includes(form.status))
+      filters.status = form.status as DeliveryStatusName
+    else problems.push(`El estado "${form.status}" no existe.`)
+  }
+  if (form.eventType !== '') filters.eventType = form.eventType
+  if (form.sessionId !== '') {
+    // Session ids are UUIDs, and the column is PostgreSQL's uuid type, which rejects anything else.
+    if (isUuid(form.sessionId)) filters.sessionId = form.sessionId
+    else
+      problems.push(
+        `"${form.sessionId}" no es un id de sesión: los ids tienen la forma 3f2a9c4e-1b7d-4c55-9e0a-2d6f8b1c7e93. Cópielo de la página de la sesión.`,
+      )
+  }
+  return { form, filters, problems }
 }
 
 function deliveryRow(delivery: LoggedDelivery) {

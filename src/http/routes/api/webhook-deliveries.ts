@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { isUuid } from '../../../sessions/session-id.ts'
 import {
   DELIVERY_STATUSES,
   getDelivery,
@@ -24,9 +25,9 @@ const MAX_PAGE_SIZE = 100
 
 const listQuery = z.strictObject({
   status: z.enum(DELIVERY_STATUSES).optional(),
-  endpointId: z.string().optional(),
+  endpointId: z.string().optional().describe('A webhook endpoint id (a UUID).'),
   eventType: z.string().optional(),
-  sessionId: z.string().optional(),
+  sessionId: z.string().optional().describe('A session id (a UUID).'),
   from: z.iso.datetime({ offset: true }).optional().describe('Created at or after this instant.'),
   to: z.iso.datetime({ offset: true }).optional().describe('Created before this instant.'),
   cursor: z.string().optional().describe('The nextCursor of the previous page.'),
@@ -67,6 +68,16 @@ export async function webhookDeliveryRoutes(
     },
     async (request, reply) => {
       const { cursor, limit, from, to, ...filters } = request.query
+      // Checked here rather than in the schema so that the problem names the value sent.
+      for (const field of ['endpointId', 'sessionId'] as const) {
+        const value = filters[field]
+        if (value !== undefined && !isUuid(value)) {
+          const detail = `${field} "${value}" is not a UUID. Pass an id that the API returned, or leave ${field} out.`
+          return sendProblem(reply, 'invalid-request', detail, {
+            errors: [{ field, senceCode: null, detail }],
+          })
+        }
+      }
       try {
         const page = await listDeliveries(
           prisma,

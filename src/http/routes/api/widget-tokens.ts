@@ -21,7 +21,7 @@ const widgetTokenBodySchema = z.strictObject({
     .max(max)
     .optional()
     .describe(
-      `How long the token works, in seconds (default ${DEFAULT_WIDGET_TOKEN_SECONDS}). The widget renews it while the session is open.`,
+      `How long the token shows the widget, in seconds (default ${DEFAULT_WIDGET_TOKEN_SECONDS}). The widget renews it while the session is open, and its logout button works past it while the session is open (docs/widget.md).`,
     ),
 })
 

@@ -11,11 +11,15 @@ import { serializeDirectives, widgetPageDirectives } from '../../security-header
  */
 export const ANY_FRAME = ['*']
 
-/** Sends the widget page with a CSP that lets `frameAncestors` (the OTEC's return origins) frame it. */
+/**
+ * Sends the widget page with a CSP that lets `frameAncestors` (the OTEC's
+ * return origins) frame it. `token` is the one the page's form and script
+ * use, with its expiry, from which the script times its first renewal.
+ */
 export function sendWidgetPage(
   reply: FastifyReply,
   page: WidgetPage,
-  token: string | null,
+  token: { token: string; expiresAt: Date } | null,
   frameAncestors: string[],
   status: number = page.status,
 ) {
@@ -25,7 +29,12 @@ export function sendWidgetPage(
   return reply
     .code(status)
     .header('cache-control', 'no-store')
-    .view('widget.eta', { ...page, token, serverNow: new Date().toISOString() })
+    .view('widget.eta', {
+      ...page,
+      token: token?.token ?? null,
+      tokenExpiresAt: token?.expiresAt.toISOString() ?? null,
+      serverNow: new Date().toISOString(),
+    })
 }
 
 /** A link back to the LMS, at the origin of the session's return URL. */

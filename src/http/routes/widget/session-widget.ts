@@ -17,10 +17,20 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Otec, Session } from '../../../persistence/generated/client.ts'
-import { widgetPage, widgetTokenRejectedPage } from '../../../pages/widget-page.ts'
+import {
+  widgetCloseRejectedPage,
+  widgetPage,
+  widgetTokenRejectedPage,
+} from '../../../pages/widget-page.ts'
 import { requestClose } from '../../../sessions/request-close.ts'
-import { widgetState } from '../../../widget/widget-state.ts'
-import { issueWidgetToken, openWidgetToken } from '../../../widget/widget-token.ts'
+import { CLOSABLE_STATUSES } from '../../../sessions/session-status.ts'
+import { acceptsExpiredToken, widgetState } from '../../../widget/widget-state.ts'
+import {
+  issuedAtOf,
+  issueWidgetToken,
+  unsealWidgetToken,
+  type WidgetGrant,
+} from '../../../widget/widget-token.ts'
 import { byClientIp, RateLimitedError, rateLimitHook } from '../../rate-limits.ts'
 import { renderMessagePage } from '../../render-page.ts'
 import type { GatewayServices } from '../../services.ts'
@@ -38,6 +48,9 @@ const widgetStateSchema = z.object({
 })
 
 type SessionWithOtec = Session & { otec: Otec }
+
+/** The use a request makes of its token: showing the widget, renewing the token, or starting the logout. */
+type TokenUse = 'display' | 'renewal' | 'logout'
 
 export async function widgetRoutes(
   instance: FastifyInstance,
@@ -64,40 +77,84 @@ export async function widgetRoutes(
       else request.log.info({ err: error }, 'widget request rejected')
       if (request.url.startsWith('/widget/state'))
         return reply.code(status).header('cache-control', 'no-store').send({ error: error.message })
+      if (request.url.startsWith('/widget/close'))
+        return renderMessagePage(reply, {
+          ...widgetCloseRejectedPage('malformed', null),
+          status,
+        })
       return sendWidgetPage(reply, widgetTokenRejectedPage('malformed'), null, ANY_FRAME, status)
     })
 
-    /** Opens the token and loads its session, or sends the rejection and returns null. */
+    /**
+     * Opens the token and loads its session, or sends the rejection for
+     * `use` and returns null. An expired token is rejected for display,
+     * and accepted for renewal and logout while acceptsExpiredToken allows.
+     */
     const loadSession = async (
       token: string,
       reply: FastifyReply,
-    ): Promise<{ session: SessionWithOtec; lifetimeSeconds: number } | null> => {
-      const opened = openWidgetToken(secrets, token)
-      if (!opened.ok) {
-        reply.log.info({ reason: opened.reason }, 'widget token rejected')
-        sendRejection(reply, opened.reason)
+      use: TokenUse,
+    ): Promise<{ session: SessionWithOtec; grant: WidgetGrant } | null> => {
+      const grant = unsealWidgetToken(secrets, token)
+      if (grant === null) {
+        reply.log.info({ reason: 'malformed', use }, 'widget token rejected')
+        sendRejection(reply, use, 'malformed', null)
+        return null
+      }
+      const now = new Date()
+      const expired = grant.expiresAt.getTime() <= now.getTime()
+      if (expired && use === 'display') {
+        reply.log.info(
+          { reason: 'expired', use, sessionId: grant.sessionId },
+          'widget token rejected',
+        )
+        sendRejection(reply, use, 'expired', null)
         return null
       }
       const session = await prisma.session.findUnique({
-        where: { id: opened.grant.sessionId },
+        where: { id: grant.sessionId },
         include: { otec: true },
       })
       if (session === null) {
-        sendRejection(reply, 'unknown_session')
+        sendRejection(reply, use, 'unknown_session', null)
         return null
       }
-      return { session, lifetimeSeconds: opened.grant.lifetimeSeconds }
+      if (expired) {
+        const fields = { use, sessionId: session.id, expiredAt: grant.expiresAt.toISOString() }
+        if (!acceptsExpiredToken(widgetState(session), issuedAtOf(grant), now)) {
+          reply.log.info({ ...fields, reason: 'expired' }, 'widget token rejected')
+          sendRejection(reply, use, 'expired', session)
+          return null
+        }
+        reply.log.info(fields, 'expired widget token accepted for an open session')
+      }
+      return { session, grant }
     }
 
     const sendRejection = (
       reply: FastifyReply,
+      use: TokenUse,
       reason: 'malformed' | 'expired' | 'unknown_session',
+      session: SessionWithOtec | null,
     ) => {
-      if (reply.request.url.startsWith('/widget/state'))
+      if (use === 'renewal')
         return reply
           .code(reason === 'expired' ? 410 : 404)
           .header('cache-control', 'no-store')
           .send({ error: reason })
+      if (use === 'logout') {
+        // An expired token of a session that is no longer open has nothing left to close.
+        let closeReason: 'malformed' | 'expired' | 'not_closable' = 'malformed'
+        if (session !== null && reason === 'expired')
+          closeReason = CLOSABLE_STATUSES.includes(session.status) ? 'expired' : 'not_closable'
+        return renderMessagePage(
+          reply,
+          widgetCloseRejectedPage(
+            closeReason,
+            session === null ? null : { id: session.id, lmsLink: lmsLink(session.returnUrl) },
+          ),
+        )
+      }
       return sendWidgetPage(reply, widgetTokenRejectedPage(reason), null, ANY_FRAME)
     }
 
@@ -114,14 +171,14 @@ export async function widgetRoutes(
         },
       },
       async (request, reply) => {
-        const loaded = await loadSession(request.query.token, reply)
+        const loaded = await loadSession(request.query.token, reply, 'display')
         if (loaded === null) return reply
         const { session } = loaded
         const state = widgetState(session)
         return sendWidgetPage(
           reply,
           widgetPage(state),
-          request.query.token,
+          { token: request.query.token, expiresAt: loaded.grant.expiresAt },
           session.otec.returnOrigins,
         )
       },
@@ -139,22 +196,19 @@ export async function widgetRoutes(
         },
       },
       async (request, reply) => {
-        const loaded = await loadSession(request.query.token, reply)
+        const loaded = await loadSession(request.query.token, reply, 'renewal')
         if (loaded === null) return reply
         const state = widgetState(loaded.session)
         // A token is renewed only while the session may still change, so that
         // a leaked one stops working soon after the session ends.
         const renewed = state.renewable
-          ? issueWidgetToken(secrets, state.sessionId, loaded.lifetimeSeconds)
+          ? issueWidgetToken(secrets, state.sessionId, loaded.grant.lifetimeSeconds)
           : null
-        const current = openWidgetToken(secrets, request.query.token)
         return reply.header('cache-control', 'no-store').send({
           status: state.status,
           canClose: state.canClose,
           token: renewed?.token ?? request.query.token,
-          expiresAt: (
-            renewed?.expiresAt ?? (current.ok ? current.grant.expiresAt : new Date())
-          ).toISOString(),
+          expiresAt: (renewed?.expiresAt ?? loaded.grant.expiresAt).toISOString(),
         })
       },
     )
@@ -172,7 +226,7 @@ export async function widgetRoutes(
         },
       },
       async (request, reply) => {
-        const loaded = await loadSession(request.body.token, reply)
+        const loaded = await loadSession(request.body.token, reply, 'logout')
         if (loaded === null) return reply
         const { session } = loaded
         const { otec } = session
@@ -197,18 +251,13 @@ export async function widgetRoutes(
           'widget logout refused',
         )
         // The form's target is the whole window, so this page replaces the LMS's.
-        return renderMessagePage(reply, {
-          status: closing.reason === 'not_found' ? 404 : 409,
-          title: 'No pudimos iniciar el cierre de tu sesión',
-          paragraphs:
-            closing.reason === 'invalid'
-              ? [
-                  'El curso tiene un problema de configuración. Avisa a tu OTEC; tu sesión sigue abierta en SENCE.',
-                ]
-              : ['Tu sesión ya no está abierta en SENCE, así que no hay nada que cerrar.'],
-          link: lmsLink(session.returnUrl),
-          reference: session.id,
-        })
+        return renderMessagePage(
+          reply,
+          widgetCloseRejectedPage(closing.reason === 'invalid' ? 'invalid' : 'not_closable', {
+            id: session.id,
+            lmsLink: lmsLink(session.returnUrl),
+          }),
+        )
       },
     )
   })
