@@ -196,15 +196,19 @@ async function explainUnclaimed(
   deliveryId: string,
 ): Promise<DeliveryRun> {
   const [state] = await context.prisma.$queryRaw<
-    { status: string; nextAttemptAt: Date | null; leased: boolean | null }[]
+    { status: string; endpointId: string; nextAttemptAt: Date | null; leased: boolean | null }[]
   >`
-    SELECT "status"::text AS "status", "nextAttemptAt",
+    SELECT "status"::text AS "status", "endpointId", "nextAttemptAt",
            "leaseExpiresAt" > now() AS "leased"
       FROM "WebhookDelivery" WHERE "id" = ${deliveryId}::uuid`
   if (state === undefined || state.status !== 'pending') return { kind: 'not_pending' }
   if (state.leased === true) return { kind: 'leased' }
   if (state.nextAttemptAt !== null) {
-    await context.queue.reschedule(null, deliveryId, state.nextAttemptAt)
+    await context.queue.reschedule(
+      null,
+      { id: deliveryId, endpointId: state.endpointId },
+      state.nextAttemptAt,
+    )
   }
   return { kind: 'not_due' }
 }
@@ -280,7 +284,7 @@ async function recordAttempts(
       if (record.nextAttemptAt !== null)
         await context.queue.enqueue(
           db as Transaction,
-          record.deliveryId,
+          { id: record.deliveryId, endpointId: delivery?.endpointId as string },
           new Date(record.nextAttemptAt),
         )
     }
