@@ -1,21 +1,18 @@
 // One OTEC's receiver that stops responding must not hold up the webhooks
-// of every other OTEC. The worker takes jobs in batches of 25, 4 batches
-// at a time (concurrency 100), and a batch's slot takes its next batch
-// only when the slowest attempt of the batch has ended. The worker's
-// design note says "a slow receiver holds up one batch, not the others",
-// which holds only when the slow deliveries sit in one batch. In
-// production the events of all OTECs interleave in the queue. Then a few
-// deliveries to one dead endpoint land in every batch, every batch waits
-// WEBHOOK_TIMEOUT_MS (15 s by default), and the whole gateway delivers 100
-// webhooks per timeout. The other OTECs' LMSs then learn of started and
-// closed sessions late.
+// of every other OTEC. In production the events of all OTECs interleave
+// in the queue, so a few deliveries to one dead endpoint sit among every
+// few dozen jobs. A worker that took jobs in batches and took the next
+// batch only when the slowest attempt of the last one ended made every
+// batch wait WEBHOOK_TIMEOUT_MS (15 s by default), and the whole gateway
+// delivered 100 webhooks per timeout. The other OTECs' LMSs then learned
+// of started and closed sessions late.
 //
 // Here OTEC A's endpoint responds too late (its attempts time out after
 // 4 s), and one event in 20 is A's. OTEC B's receiver responds at once.
 // With A's receiver also responding at once, B's 400 webhooks arrived
 // within about 0.3 s on the 2-CPU development machine; with A's timing
-// out, they took about 16 s, four rounds of A's timeout. The limit below
-// is one attempt timeout.
+// out, the batching worker took about 16 s, four rounds of A's timeout.
+// The limit below is one attempt timeout.
 
 import t from 'tap'
 import { createOtec } from '../../src/otecs/create-otec.ts'
