@@ -120,6 +120,7 @@ export async function claimDeliveries(
 export function sendAttempts(
   context: DeliveryContext,
   deliveries: readonly ClaimedDelivery[],
+  signal?: AbortSignal,
 ): Promise<AttemptResult>[] {
   const signing = new Map<string, string[]>()
   return deliveries.map((delivery) => {
@@ -128,11 +129,27 @@ export function sendAttempts(
       const timestampSeconds = Math.floor(Date.now() / 1000)
       const secrets = signingSecretsOf(context.secrets, delivery, signing)
       const headers = signedHeaders(secrets, delivery.eventId, timestampSeconds, body)
-      return context.sender.send({ url: delivery.url, body, headers: { ...headers } })
+      return context.sender.send({ url: delivery.url, body, headers: { ...headers }, signal })
     } catch (error) {
       return Promise.reject(error)
     }
   })
+}
+
+/**
+ * Gives up the leases of deliveries whose attempts were cut short without a
+ * record, so that another worker may send them at once instead of after
+ * the lease. Their attempts count for nothing.
+ */
+export async function releaseDeliveries(
+  context: DeliveryContext,
+  deliveries: readonly ClaimedDelivery[],
+): Promise<void> {
+  for (const delivery of deliveries)
+    await context.prisma.webhookDelivery.updateMany({
+      where: { id: delivery.id, leaseToken: delivery.token },
+      data: { leaseToken: null, leaseExpiresAt: null },
+    })
 }
 
 /**

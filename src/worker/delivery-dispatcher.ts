@@ -27,6 +27,7 @@ import { z } from 'zod'
 import {
   claimDeliveries,
   recordAttempts,
+  releaseDeliveries,
   sendAttempts,
   type ClaimedDelivery,
   type DeliveryContext,
@@ -46,12 +47,17 @@ export interface DispatcherOptions {
   maxRecordSize: number
   /** How long the fetch loop waits after a fetch that found fewer jobs than it asked for, in milliseconds. */
   pollingIntervalMs: number
+  /** How long stop() lets the attempts in flight run before it cuts them short, in milliseconds. */
+  stopGraceMs: number
 }
 
 export interface Dispatcher {
   /** Deliveries in hand: fetched and not yet recorded. */
   inHand(): number
-  /** Stops fetching, waits for the attempts in hand to end and be recorded. */
+  /**
+   * Stops fetching, lets the attempts in flight run for stopGraceMs and
+   * records them, then cuts the rest short and releases their deliveries.
+   */
   stop(): Promise<void>
 }
 
@@ -89,6 +95,7 @@ export function startDeliveryDispatcher(
   const endpoints = createEndpointLoads(options.endpointLoad)
   let jobsInHand = 0
   let stopping = false
+  const cutShort = new AbortController()
   let onDrained: (() => void) | null = null
 
   /** Completes or fails the jobs in the queue, then frees their slots. */
@@ -140,6 +147,28 @@ export function startDeliveryDispatcher(
       )
     }
     freeSlots(jobs.length)
+  }
+
+  /**
+   * Releases a delivery whose attempt stop() cut short, and leaves a job
+   * due now, so that another worker (or this one after a restart) sends it
+   * again without waiting for the lease.
+   */
+  const release = async (delivery: ClaimedDelivery, job: DeliveryJob) => {
+    try {
+      await releaseDeliveries(context, [delivery])
+      await queue.reschedule(null, delivery, new Date())
+      logger.warn(
+        { deliveryId: delivery.id, endpointId: delivery.endpointId },
+        'webhook attempt cut short as the worker stops; the delivery will be sent again',
+      )
+    } catch (error) {
+      logger.error(
+        { err: error, deliveryId: delivery.id, endpointId: delivery.endpointId },
+        'releasing a webhook delivery cut short failed; it is sent again after its lease expires',
+      )
+    }
+    await settle([job], 'complete')
   }
 
   const recorder = startRecorder(context, options.maxRecordSize, settle)
@@ -201,7 +230,7 @@ export function startDeliveryDispatcher(
     void settle(done, 'complete')
 
     const ended = claimed.map((delivery) => endpoints.attemptStarted(delivery.endpointId))
-    const attempts = sendAttempts(context, claimed)
+    const attempts = sendAttempts(context, claimed, cutShort.signal)
     attempts.forEach((attempt, index) => {
       const delivery = claimed[index] as ClaimedDelivery
       const job = attemptJobs[index] as DeliveryJob
@@ -209,7 +238,8 @@ export function startDeliveryDispatcher(
       attempt.then(
         (result) => {
           end(result.durationMs)
-          recorder.add({ delivery, result, job })
+          if (cutShort.signal.aborted) void release(delivery, job)
+          else recorder.add({ delivery, result, job })
         },
         (error: unknown) => {
           end(null)
@@ -320,7 +350,19 @@ export function startDeliveryDispatcher(
         stopping = true
         clearTimeout(pollTimer)
         if (fetching > 0) await new Promise<void>((resolve) => (onFetchesDone = resolve))
-        if (jobsInHand > 0) await new Promise<void>((resolve) => (onDrained = resolve))
+        if (jobsInHand > 0) {
+          const drained = new Promise<void>((resolve) => (onDrained = resolve))
+          let graceTimer: NodeJS.Timeout | undefined
+          const graceOver = new Promise<void>(
+            (resolve) => (graceTimer = setTimeout(resolve, options.stopGraceMs)),
+          )
+          await Promise.race([drained, graceOver])
+          clearTimeout(graceTimer)
+          // An attempt may run up to WEBHOOK_TIMEOUT_MS (two minutes at most),
+          // longer than a shutdown may take.
+          cutShort.abort()
+          await drained
+        }
         await recorder.idle()
       })()),
   }

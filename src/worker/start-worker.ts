@@ -58,6 +58,14 @@ const MAX_FETCH_SIZE = 25
 /** Finished attempts stored by one record statement, at most. */
 const MAX_RECORD_SIZE = 50
 
+/**
+ * How long a stopping worker lets its attempts in flight run before it
+ * cuts them short and releases their deliveries, in milliseconds. It is a
+ * fifth of SHUTDOWN_TIMEOUT_SECONDS' default, which the HTTP server's drain
+ * shares.
+ */
+const STOP_GRACE_MS = 5000
+
 /** How long a worker's claim holds a delivery, in milliseconds. */
 export function deliveryLeaseMs(settings: Settings): number {
   return settings.webhookTimeoutMs + LEASE_MARGIN_MS
@@ -98,7 +106,10 @@ export interface WorkerOptions {
 }
 
 export interface Worker {
-  /** Stops taking jobs, lets the attempts in flight finish and record, then stops the queue. */
+  /**
+   * Stops taking jobs, lets the attempts in flight finish for a few seconds
+   * and records them, releases the rest, then stops the queue.
+   */
   stop(): Promise<void>
 }
 
@@ -139,6 +150,7 @@ export async function startWorker(
     endpointLoad: { slowAttemptMs: SLOW_ATTEMPT_MS, slowEndpointSlots },
     maxRecordSize: MAX_RECORD_SIZE,
     pollingIntervalMs: (options.pollingIntervalSeconds ?? 1) * 1000,
+    stopGraceMs: STOP_GRACE_MS,
   })
 
   // /readyz reports the worker stale when no sweep has finished for three intervals.

@@ -219,7 +219,18 @@ t.test('worker killed beside a slow receiver', async (t) => {
     FAST_EVENTS,
     'one recorded attempt each',
   )
-  // It waits for the slow receiver's attempts to time out, then stops.
+  // It cuts the slow receiver's attempts short and releases them, then stops.
   second.child.kill('SIGTERM')
   t.equal(await second.exited, 0, 'the second worker stops cleanly')
+  const released = await db.prisma.webhookDelivery.findMany({
+    where: { endpoint: { otecId: slowOtec.otec.id } },
+  })
+  t.ok(
+    released.every((delivery) => delivery.status === 'pending'),
+    'the slow deliveries stay pending',
+  )
+  t.ok(
+    released.every((delivery) => delivery.leaseExpiresAt === null),
+    'with their leases released for another worker',
+  )
 })
