@@ -39,6 +39,8 @@ const DEFAULT_CONCURRENCY = 100
 /**
  * An attempt that runs this long makes its endpoint slow, in milliseconds.
  * Receivers are asked to answer at once and do their work later.
+ * NOTE: this and SLOW_ENDPOINT_SHARE are judgement values, tested only
+ * against loopback receivers, not against real LMS receivers.
  */
 const SLOW_ATTEMPT_MS = 1000
 
