@@ -96,8 +96,9 @@ export async function runWorker(args: string[]): Promise<number> {
     logger: runtime.logger,
     timeoutMs: settings.shutdownTimeoutSeconds * 1000,
     steps: [
-      // The worker finishes the attempts in flight and records them; a job
-      // cut off by the timeout is sent again once its lease runs out.
+      // The worker lets its attempts in flight run for a few seconds and
+      // records them, then cuts the rest short and releases them for another
+      // worker. A process cut off by the timeout leaves its leases to expire.
       { name: 'webhook worker', stop: () => delivery.stop() },
       { name: 'database', stop: () => runtime.close() },
     ],

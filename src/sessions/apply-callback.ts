@@ -131,7 +131,7 @@ export async function applyCallback(
       })
       if (applied !== null) {
         const queue = registeredDeliveryQueue()
-        for (const deliveryId of applied.deliveryIds) await queue?.enqueue(tx, deliveryId, now)
+        for (const delivery of applied.deliveries) await queue?.enqueue(tx, delivery, now)
         return {
           kind: 'applied',
           session: applied.session,

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { Prisma, type Transaction } from '../persistence/database.ts'
 import type { Session, Ticket } from '../persistence/generated/client.ts'
+import type { QueuedDelivery } from '../webhooks/delivery-queue.ts'
 import { generateWebhookId, type WebhookPayload } from '../webhooks/record-event.ts'
 import { insertEventForSessionsOf, type SessionEventInput } from './session-events.ts'
 import { type SessionRow, sessionFromRow } from './session-row.ts'
@@ -94,7 +95,8 @@ export type SessionChanges = Partial<
 export interface AppliedCallback {
   session: Session
   ticket: Pick<Ticket, 'id' | 'returnUrl'>
-  deliveryIds: string[]
+  /** The deliveries of the webhook event, for the caller to enqueue. */
+  deliveries: QueuedDelivery[]
 }
 
 /**
@@ -144,7 +146,7 @@ export async function writeAppliedCallback(
 
   // The session's columns are null when its UPDATE matched no row.
   const [row] = await tx.$queryRaw<
-    (SessionRow & { ticketReturnUrl: string | null; deliveryIds: string[] })[]
+    (SessionRow & { ticketReturnUrl: string | null; deliveries: QueuedDelivery[] })[]
   >`
     WITH "ticket" AS (
       UPDATE "Ticket"
@@ -180,19 +182,21 @@ export async function writeAppliedCallback(
         JOIN "WebhookEndpoint" AS p ON p."otecId" = w."otecId"
        WHERE p."enabled"
          AND (cardinality(p."eventTypes") = 0 OR ${webhookType} = ANY(p."eventTypes"))
-      RETURNING "id"
+      RETURNING "id", "endpointId"
     )
     SELECT s.*, t."returnUrl" AS "ticketReturnUrl",
-           ARRAY(SELECT "id"::text FROM "deliveries") AS "deliveryIds"
+           (SELECT coalesce(jsonb_agg(jsonb_build_object('id', "id", 'endpointId', "endpointId")),
+                            '[]'::jsonb)
+              FROM "deliveries") AS "deliveries"
       FROM "ticket" AS t LEFT JOIN "session" AS s ON true`
   if (row === undefined) return null
-  const { ticketReturnUrl, deliveryIds, ...stored } = row
+  const { ticketReturnUrl, deliveries, ...stored } = row
   // The session's lock is held, so its status cannot have changed since it was read.
   if (stored.id === null)
     throw new Error(`session ${session.id} changed while locked; the callback was rolled back`)
   return {
     session: sessionFromRow(stored),
     ticket: { id: input.ticketId, returnUrl: ticketReturnUrl },
-    deliveryIds,
+    deliveries,
   }
 }

@@ -1,19 +1,17 @@
-// Delivery attempts from claim to record: the worker's job handler. The
-// worker hands over a batch of delivery ids (one pg-boss fetch), and each
-// step below runs once for the whole batch, so that the database work per
-// attempt shrinks as the batch grows.
+// Delivery attempts from claim to record, in three steps that the worker's
+// dispatcher (src/worker/delivery-dispatcher.ts) runs for each delivery:
 //
-// 1. Claim: one conditional UPDATE takes a lease on every delivery of the
-//    batch that is pending, due and not leased, and returns it with its
-//    event and endpoint. Two workers (or a job the queue delivered twice)
-//    cannot both win a delivery, so one event is never sent twice at the
-//    same time.
-// 2. Send: sign each with a fresh timestamp, POST them all at once, and get
-//    an AttemptResult each.
-// 3. Record: one statement stores the attempts and moves the deliveries
-//    (succeeded, failed, or pending with their next attempt); in the same
-//    transaction, the jobs of the next attempts are enqueued and endpoints
-//    that answered 410 are disabled.
+// 1. Claim (claimDeliveries): one conditional UPDATE takes a lease on every
+//    delivery of a fetched group that is pending, due and not leased, and
+//    returns it with its event and endpoint. Two workers (or a job the
+//    queue delivered twice) cannot both win a delivery, so one event is
+//    never sent twice at the same time.
+// 2. Send (sendAttempts): sign each with a fresh timestamp and POST it. Each
+//    attempt ends on its own, with an AttemptResult.
+// 3. Record (recordAttempts): one statement stores the attempts that have
+//    ended and moves their deliveries (succeeded, failed, or pending with
+//    their next attempt); in the same transaction, the jobs of the next
+//    attempts are enqueued and endpoints that answered 410 are disabled.
 //
 // A crash between 2 and 3 leaves the leases to expire; the sweep then
 // enqueues the deliveries again, and a receiver may get the same webhook-id
@@ -63,12 +61,8 @@ export interface AttemptReport {
   nextAttemptAt: Date | null
 }
 
-export type DeliveryRun =
-  | { kind: 'attempted'; report: AttemptReport }
-  | { kind: 'not_due' | 'not_pending' | 'leased' | 'endpoint_disabled' | 'lease_lost' }
-
 /** A delivery this worker holds the lease of, with what its attempt needs. */
-interface ClaimedDelivery {
+export interface ClaimedDelivery {
   id: string
   eventId: string
   endpointId: string
@@ -88,80 +82,108 @@ interface ClaimedDelivery {
   claimedAtMs: number
 }
 
-/** Claims, sends and records one attempt of a delivery. Throws only when the database fails. */
-export async function processDelivery(
-  context: DeliveryContext,
-  deliveryId: string,
-): Promise<DeliveryRun> {
-  const [run] = await processDeliveries(context, [deliveryId])
-  return run as DeliveryRun
+/** A delivery whose attempt has ended, with its result, ready to be recorded. */
+export interface FinishedAttempt {
+  delivery: ClaimedDelivery
+  result: AttemptResult
 }
 
 /**
- * Claims, sends and records one attempt of each delivery, and returns what
- * happened to each, in the order of `deliveryIds`. An id listed twice is
- * attempted once; its other entries report `leased`. Throws only when the
- * database fails.
+ * Claims every delivery in `deliveryIds` that is pending, due and not leased,
+ * and returns those whose endpoint is enabled, ready to send. A delivery of
+ * a disabled endpoint is failed at once, and an unclaimed one that is not
+ * yet due gets a job for its due time. An id listed twice is claimed once.
+ * Throws only when the database fails.
  */
-export async function processDeliveries(
+export async function claimDeliveries(
   context: DeliveryContext,
   deliveryIds: readonly string[],
-): Promise<DeliveryRun[]> {
+): Promise<ClaimedDelivery[]> {
   const unique = [...new Set(deliveryIds)]
-  const claimed = await claimDeliveries(context, unique)
-  const runs = new Map<string, DeliveryRun>()
-
-  for (const id of unique) if (!claimed.has(id)) runs.set(id, await explainUnclaimed(context, id))
+  const claimed = await takeLeases(context, unique)
+  for (const id of unique) if (!claimed.has(id)) await rescheduleUnclaimed(context, id)
 
   const sendable: ClaimedDelivery[] = []
   for (const delivery of claimed.values()) {
     if (delivery.enabled) sendable.push(delivery)
-    else runs.set(delivery.id, await failForDisabledEndpoint(context, delivery))
+    else await failForDisabledEndpoint(context, delivery)
   }
+  return sendable
+}
 
+/**
+ * Signs and sends one attempt of each claimed delivery. Each promise
+ * resolves when its own attempt ends; none rejects for an HTTP failure,
+ * which is a result. A delivery whose secret cannot be opened (a key
+ * missing from ENCRYPTION_KEYS) gets a rejected promise and no request.
+ */
+export function sendAttempts(
+  context: DeliveryContext,
+  deliveries: readonly ClaimedDelivery[],
+  signal?: AbortSignal,
+): Promise<AttemptResult>[] {
   const signing = new Map<string, string[]>()
-  const results = await Promise.all(
-    sendable.map((delivery) => {
+  return deliveries.map((delivery) => {
+    try {
       const body = webhookBody(delivery.payload)
       const timestampSeconds = Math.floor(Date.now() / 1000)
       const secrets = signingSecretsOf(context.secrets, delivery, signing)
       const headers = signedHeaders(secrets, delivery.eventId, timestampSeconds, body)
-      return context.sender.send({ url: delivery.url, body, headers: { ...headers } })
-    }),
-  )
-
-  const reports = await recordAttempts(context, sendable, results)
-  for (const [index, delivery] of sendable.entries()) {
-    const report = reports[index] as AttemptReport | null
-    if (report === null) {
-      runs.set(delivery.id, { kind: 'lease_lost' })
-      continue
+      return context.sender.send({ url: delivery.url, body, headers: { ...headers }, signal })
+    } catch (error) {
+      return Promise.reject(error)
     }
+  })
+}
+
+/**
+ * Gives up the leases of deliveries whose attempts were cut short without a
+ * record, so that another worker may send them at once instead of after
+ * the lease. Their attempts count for nothing.
+ */
+export async function releaseDeliveries(
+  context: DeliveryContext,
+  deliveries: readonly ClaimedDelivery[],
+): Promise<void> {
+  for (const delivery of deliveries)
+    await context.prisma.webhookDelivery.updateMany({
+      where: { id: delivery.id, leaseToken: delivery.token },
+      data: { leaseToken: null, leaseExpiresAt: null },
+    })
+}
+
+/**
+ * Records finished attempts in one statement (one transaction when some
+ * need a retry job or disable an endpoint), then logs each and passes it
+ * to `onAttempt`. Returns a report per attempt, in order, or null for a
+ * delivery whose lease another worker took over, which is not moved.
+ * Throws only when the database fails.
+ */
+export async function recordAttempts(
+  context: DeliveryContext,
+  finished: readonly FinishedAttempt[],
+): Promise<(AttemptReport | null)[]> {
+  const reports = await storeFinishedAttempts(context, finished)
+  for (const report of reports) {
+    if (report === null) continue
     logAttempt(context.logger, report)
     try {
       context.onAttempt?.(report)
     } catch (error) {
       context.logger.error(
-        { err: error, deliveryId: delivery.id },
+        { err: error, deliveryId: report.deliveryId },
         'webhook attempt listener failed',
       )
     }
-    runs.set(delivery.id, { kind: 'attempted', report })
   }
-
-  const reported = new Set<string>()
-  return deliveryIds.map((id) => {
-    if (reported.has(id)) return { kind: 'leased' }
-    reported.add(id)
-    return runs.get(id) as DeliveryRun
-  })
+  return reports
 }
 
 /**
  * Takes the lease of every delivery in `ids` that is pending, due and not
  * leased, in one UPDATE that also reads its event and endpoint.
  */
-async function claimDeliveries(
+async function takeLeases(
   context: DeliveryContext,
   ids: readonly string[],
 ): Promise<Map<string, ClaimedDelivery>> {
@@ -187,32 +209,32 @@ async function claimDeliveries(
 }
 
 /**
- * Tells why a delivery could not be claimed. A job that ran before its
- * delivery was due (a duplicate, or clocks that disagree) leaves a job for
- * the due time, so that the early one does not end the schedule.
+ * Leaves a job for the due time of a delivery that could not be claimed
+ * because it is not due yet. A job that ran early (a duplicate, or clocks
+ * that disagree) must not end the schedule. A delivery that is leased, or
+ * no longer pending, needs nothing.
  */
-async function explainUnclaimed(
-  context: DeliveryContext,
-  deliveryId: string,
-): Promise<DeliveryRun> {
+async function rescheduleUnclaimed(context: DeliveryContext, deliveryId: string): Promise<void> {
   const [state] = await context.prisma.$queryRaw<
-    { status: string; nextAttemptAt: Date | null; leased: boolean | null }[]
+    { status: string; endpointId: string; nextAttemptAt: Date | null; leased: boolean | null }[]
   >`
-    SELECT "status"::text AS "status", "nextAttemptAt",
+    SELECT "status"::text AS "status", "endpointId", "nextAttemptAt",
            "leaseExpiresAt" > now() AS "leased"
       FROM "WebhookDelivery" WHERE "id" = ${deliveryId}::uuid`
-  if (state === undefined || state.status !== 'pending') return { kind: 'not_pending' }
-  if (state.leased === true) return { kind: 'leased' }
+  if (state === undefined || state.status !== 'pending' || state.leased === true) return
   if (state.nextAttemptAt !== null) {
-    await context.queue.reschedule(null, deliveryId, state.nextAttemptAt)
+    await context.queue.reschedule(
+      null,
+      { id: deliveryId, endpointId: state.endpointId },
+      state.nextAttemptAt,
+    )
   }
-  return { kind: 'not_due' }
 }
 
 async function failForDisabledEndpoint(
   context: DeliveryContext,
   delivery: ClaimedDelivery,
-): Promise<DeliveryRun> {
+): Promise<void> {
   await context.prisma.webhookDelivery.updateMany({
     where: { id: delivery.id, leaseToken: delivery.token },
     data: {
@@ -227,7 +249,6 @@ async function failForDisabledEndpoint(
     { deliveryId: delivery.id, endpointId: delivery.endpointId },
     'webhook endpoint disabled; delivery failed',
   )
-  return { kind: 'endpoint_disabled' }
 }
 
 /** One attempt as stored: a WebhookAttempt row and the delivery's new state. */
@@ -253,36 +274,32 @@ interface AttemptRecord {
  * another worker took over (its lease expired) keeps its attempt row but
  * is not moved, and its report is null.
  */
-async function recordAttempts(
+async function storeFinishedAttempts(
   context: DeliveryContext,
-  deliveries: readonly ClaimedDelivery[],
-  results: readonly AttemptResult[],
+  finished: readonly FinishedAttempt[],
 ): Promise<(AttemptReport | null)[]> {
-  if (deliveries.length === 0) return []
-  const records = deliveries.map((delivery, index) =>
-    attemptRecord(context, delivery, results[index] as AttemptResult),
-  )
-  const followUps = records.filter(
-    (record) => record.nextAttemptAt !== null || record.failureReason === 'endpoint_gone',
+  if (finished.length === 0) return []
+  const deliveries = finished.map(({ delivery }) => delivery)
+  const results = finished.map(({ result }) => result)
+  const records = finished.map(({ delivery, result }) => attemptRecord(context, delivery, result))
+  const followUps = records.flatMap((record, index) =>
+    record.nextAttemptAt !== null || record.failureReason === 'endpoint_gone'
+      ? [{ record, delivery: deliveries[index] as ClaimedDelivery }]
+      : [],
   )
 
   const store = async (db: PrismaClient | Transaction): Promise<Set<string>> => {
     const moved = await storeAttempts(db, records)
-    for (const record of followUps) {
-      if (!moved.has(record.deliveryId)) continue
-      const delivery = deliveries.find((candidate) => candidate.id === record.deliveryId)
-      if (record.failureReason === 'endpoint_gone' && delivery !== undefined)
+    for (const { record, delivery } of followUps) {
+      if (!moved.has(delivery.id)) continue
+      if (record.failureReason === 'endpoint_gone')
         await disableEndpointInTransaction(
           db as Transaction,
           delivery.endpointId,
           `the receiver answered 410 Gone to delivery ${delivery.id}`,
         )
       if (record.nextAttemptAt !== null)
-        await context.queue.enqueue(
-          db as Transaction,
-          record.deliveryId,
-          new Date(record.nextAttemptAt),
-        )
+        await context.queue.enqueue(db as Transaction, delivery, new Date(record.nextAttemptAt))
     }
     return moved
   }

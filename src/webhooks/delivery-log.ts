@@ -137,7 +137,7 @@ export async function redeliver(
     })
     if (reopened.count === 0)
       return { ok: false, reason: 'pending', nextAttemptAt: delivery.nextAttemptAt } as const
-    await queue?.reschedule(tx, delivery.id, now)
+    await queue?.reschedule(tx, delivery, now)
 
     const updated = await tx.webhookDelivery.findUniqueOrThrow({
       where: { id: delivery.id },

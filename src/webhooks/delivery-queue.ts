@@ -19,6 +19,15 @@ export interface DeliveryJob {
   deliveryId: string
 }
 
+/**
+ * A delivery as the queue needs it. The endpoint is the job's pg-boss group,
+ * which lets workers cap the attempts in flight to one endpoint.
+ */
+export interface QueuedDelivery {
+  id: string
+  endpointId: string
+}
+
 export interface DeliveryQueue {
   readonly boss: PgBoss
   /**
@@ -26,13 +35,13 @@ export interface DeliveryQueue {
    * commits or rolls back with the transaction. When a job of the delivery
    * is already waiting, none is added.
    */
-  enqueue(tx: Transaction | null, deliveryId: string, startAfter: Date): Promise<void>
+  enqueue(tx: Transaction | null, delivery: QueuedDelivery, startAfter: Date): Promise<void>
   /**
    * Makes sure a job of the delivery waits for `startAfter`: moves the
    * waiting job there, or adds one. Used when the schedule changes and by
    * the sweep.
    */
-  reschedule(tx: Transaction | null, deliveryId: string, startAfter: Date): Promise<void>
+  reschedule(tx: Transaction | null, delivery: QueuedDelivery, startAfter: Date): Promise<void>
   stop(): Promise<void>
 }
 
@@ -96,18 +105,20 @@ export async function startDeliveryQueue(
 
   return {
     boss,
-    async enqueue(tx, deliveryId, startAfter) {
-      const job: DeliveryJob = { deliveryId }
+    async enqueue(tx, delivery, startAfter) {
+      const job: DeliveryJob = { deliveryId: delivery.id }
       await boss.send(DELIVERY_QUEUE_NAME, job, {
-        singletonKey: deliveryId,
+        singletonKey: delivery.id,
+        group: { id: delivery.endpointId },
         startAfter,
         ...connection(tx),
       })
     },
-    async reschedule(tx, deliveryId, startAfter) {
-      const job: DeliveryJob = { deliveryId }
+    async reschedule(tx, delivery, startAfter) {
+      const job: DeliveryJob = { deliveryId: delivery.id }
       await boss.upsert(DELIVERY_QUEUE_NAME, job, {
-        singletonKey: deliveryId,
+        singletonKey: delivery.id,
+        group: { id: delivery.endpointId },
         startAfter,
         ...connection(tx),
       })

@@ -132,7 +132,7 @@ async function recordEventFor(
       select: { id: true },
     })
     deliveryIds.push(delivery.id)
-    await queue?.enqueue(tx, delivery.id, at)
+    await queue?.enqueue(tx, { id: delivery.id, endpointId }, at)
   }
   return { eventId, deliveryIds }
 }

@@ -17,6 +17,8 @@ export interface AttemptRequest {
   url: string
   body: string
   headers: Record<string, string>
+  /** Cuts the attempt short, as the timeout does: a stopping worker gives up its last attempts. */
+  signal?: AbortSignal | undefined
 }
 
 /** Why an attempt failed: a non-2xx status, no response in time, no connection, or a forbidden address. */
@@ -96,7 +98,10 @@ async function sendWithAgent(
         ...attempt.headers,
       },
       body: attempt.body,
-      signal: AbortSignal.timeout(options.timeoutMs),
+      signal:
+        attempt.signal === undefined
+          ? AbortSignal.timeout(options.timeoutMs)
+          : AbortSignal.any([AbortSignal.timeout(options.timeoutMs), attempt.signal]),
     })
     const excerpt = await readExcerpt(response.body)
     const statusCode = response.statusCode

@@ -21,8 +21,8 @@ export async function sweepOverdueDeliveries(
   queue: DeliveryQueue,
   options: SweepOptions,
 ): Promise<number> {
-  const overdue = await prisma.$queryRaw<{ id: string }[]>`
-    SELECT "id" FROM "WebhookDelivery"
+  const overdue = await prisma.$queryRaw<{ id: string; endpointId: string }[]>`
+    SELECT "id", "endpointId" FROM "WebhookDelivery"
      WHERE "status" = 'pending'
        AND ("nextAttemptAt" IS NULL
             OR "nextAttemptAt" <= now() - ${options.graceSeconds} * interval '1 second')
@@ -30,6 +30,6 @@ export async function sweepOverdueDeliveries(
      ORDER BY "nextAttemptAt"
      LIMIT ${options.batchSize}`
   const now = new Date()
-  for (const { id } of overdue) await queue.reschedule(null, id, now)
+  for (const delivery of overdue) await queue.reschedule(null, delivery, now)
   return overdue.length
 }

@@ -1,18 +1,17 @@
 // The webhook worker: takes delivery jobs from the queue, sends each
-// attempt, and sweeps the delivery table for deliveries whose job was lost.
-// It runs inside `sence-gateway serve` or alone as `sence-gateway worker`;
-// any number of workers may share one database.
+// attempt (src/worker/delivery-dispatcher.ts), and sweeps the delivery
+// table for deliveries whose job was lost. It runs inside `sence-gateway
+// serve` or alone as `sence-gateway worker`; any number of workers may
+// share one database.
 
-import { z } from 'zod'
 import type { Settings } from '../config/settings.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { Database } from '../persistence/database.ts'
 import type { SecretBox } from '../security/secret-box.ts'
 import { observeWebhookAttempt } from '../observability/metrics.ts'
 import { registerBackgroundTask } from '../observability/background-tasks.ts'
-import { processDeliveries, type AttemptReport, type DeliveryContext } from '../webhooks/deliver.ts'
+import type { AttemptReport, DeliveryContext } from '../webhooks/deliver.ts'
 import {
-  DELIVERY_QUEUE_NAME,
   startDeliveryQueue,
   type DeliveryQueue,
   type DeliveryQueueOptions,
@@ -20,6 +19,7 @@ import {
 import { MAX_RETRY_AFTER_SECONDS } from '../webhooks/retry-schedule.ts'
 import { createWebhookSender } from '../webhooks/send-attempt.ts'
 import { sweepOverdueDeliveries } from '../webhooks/sweep.ts'
+import { startDeliveryDispatcher } from './delivery-dispatcher.ts'
 
 /**
  * Time a claim holds a delivery beyond the attempt's timeout, for signing
@@ -28,24 +28,45 @@ import { sweepOverdueDeliveries } from '../webhooks/sweep.ts'
  */
 const LEASE_MARGIN_MS = 10_000
 
-const deliveryJobSchema = z.object({ deliveryId: z.uuid() })
-
 /**
- * Attempts sent at the same time by one process, by default. At 100 a
- * worker on two cores sends several hundred webhooks per second to a fast
- * receiver (`npm run bench`, measure f), while a receiver that times out
- * holds at most 100 of the process's sockets.
+ * Deliveries one process holds at once, by default: its attempt slots. At
+ * 100 a worker sent 1000 to 1500 webhooks per second to one fast receiver
+ * (`npm run bench -- --only=f` on a shared two-core Xeon), while receivers
+ * that time out hold at most 100 of the process's sockets.
  */
 const DEFAULT_CONCURRENCY = 100
 
 /**
- * Jobs taken from the queue in one fetch and attempted together. The fetch,
- * the claim, the record and pg-boss's completion cost one statement each
- * per batch, so 25 deliveries share what one used to pay alone. A batch
- * ends when its slowest attempt does, so the concurrency is split over
- * several fetchers: a slow receiver holds up one batch, not the others.
+ * An attempt that runs this long makes its endpoint slow, in milliseconds.
+ * Receivers are asked to answer at once and do their work later.
+ * NOTE: this and SLOW_ENDPOINT_SHARE are judgement values, tested only
+ * against loopback receivers, not against real LMS receivers.
  */
-const MAX_BATCH_SIZE = 25
+const SLOW_ATTEMPT_MS = 1000
+
+/**
+ * The share of a worker's slots that one slow endpoint may hold: a tenth,
+ * so that it takes ten hanging receivers to fill a worker.
+ */
+const SLOW_ENDPOINT_SHARE = 0.1
+
+/**
+ * Jobs taken from the queue in one fetch, at most. The fetch and the claim
+ * cost one statement each per fetch, so under load up to 25 deliveries
+ * share them.
+ */
+const MAX_FETCH_SIZE = 25
+
+/** Finished attempts stored by one record statement, at most. */
+const MAX_RECORD_SIZE = 50
+
+/**
+ * How long a stopping worker lets its attempts in flight run before it
+ * cuts them short and releases their deliveries, in milliseconds. It is a
+ * fifth of SHUTDOWN_TIMEOUT_SECONDS' default, which the HTTP server's drain
+ * shares.
+ */
+const STOP_GRACE_MS = 5000
 
 /** How long a worker's claim holds a delivery, in milliseconds. */
 export function deliveryLeaseMs(settings: Settings): number {
@@ -74,18 +95,23 @@ export interface WorkerRuntime {
 export interface WorkerOptions {
   /** The queue of the process's HTTP server, to share; by default the worker starts its own. */
   queue?: DeliveryQueue | undefined
-  /** Attempts sent at the same time by this process (DEFAULT_CONCURRENCY by default). */
+  /** Deliveries this process holds at once, from fetch to record (DEFAULT_CONCURRENCY by default). */
   concurrency?: number
+  /** Slots one slow endpoint may hold (a tenth of `concurrency` by default). */
+  slowEndpointSlots?: number
   /** How often the sweep looks for deliveries whose job was lost, in milliseconds. */
   sweepIntervalMs?: number
-  /** How often an idle worker asks the queue for a job, in seconds (pg-boss's minimum is 0.5). */
+  /** How often an idle worker asks the queue for a job, in seconds. */
   pollingIntervalSeconds?: number
   /** Called with every recorded attempt: the hook for metrics. */
   onAttempt?: (report: AttemptReport) => void
 }
 
 export interface Worker {
-  /** Stops taking jobs, lets the attempts in flight finish and record, then stops the queue. */
+  /**
+   * Stops taking jobs, lets the attempts in flight finish for a few seconds
+   * and records them, releases the rest, then stops the queue.
+   */
   stop(): Promise<void>
 }
 
@@ -118,38 +144,23 @@ export async function startWorker(
   }
 
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
-  const batchSize = Math.min(concurrency, MAX_BATCH_SIZE)
-  const workId = await queue.boss.work(
-    DELIVERY_QUEUE_NAME,
-    {
-      localConcurrency: Math.ceil(concurrency / batchSize),
-      pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1,
-      batchSize,
-      // A full batch means more jobs are waiting: fetch again at once
-      // instead of after the polling interval.
-      burstWhenBatchFull: true,
-    },
-    async (jobs) => {
-      const deliveryIds: string[] = []
-      for (const job of jobs) {
-        const parsed = deliveryJobSchema.safeParse(job.data)
-        if (parsed.success) deliveryIds.push(parsed.data.deliveryId)
-        else
-          logger.error({ jobId: job.id, data: job.data }, 'malformed webhook delivery job; dropped')
-      }
-      // This throws only when the database fails. pg-boss then retries
-      // every job of the batch, and the leases keep the attempts already
-      // sent from being sent again before they expire.
-      if (deliveryIds.length > 0) await processDeliveries(context, deliveryIds)
-    },
-  )
+  const slowEndpointSlots =
+    options.slowEndpointSlots ?? Math.max(1, Math.floor(concurrency * SLOW_ENDPOINT_SHARE))
+  const dispatcher = startDeliveryDispatcher(context, {
+    slots: concurrency,
+    maxFetchSize: MAX_FETCH_SIZE,
+    endpointLoad: { slowAttemptMs: SLOW_ATTEMPT_MS, slowEndpointSlots },
+    maxRecordSize: MAX_RECORD_SIZE,
+    pollingIntervalMs: (options.pollingIntervalSeconds ?? 1) * 1000,
+    stopGraceMs: STOP_GRACE_MS,
+  })
 
   // /readyz reports the worker stale when no sweep has finished for three intervals.
   const sweepIntervalMs = options.sweepIntervalMs ?? 30_000
   const status = registerBackgroundTask('webhook-worker', { staleAfterMs: 3 * sweepIntervalMs })
   const sweeper = startSweeper(context, sweepIntervalMs, () => status.running())
   logger.info(
-    { concurrency, batchSize, timeoutMs: settings.webhookTimeoutMs, leaseMs },
+    { concurrency, slowEndpointSlots, timeoutMs: settings.webhookTimeoutMs, leaseMs },
     'webhook worker started',
   )
 
@@ -159,7 +170,7 @@ export async function startWorker(
       (stopping ??= (async () => {
         status.stopping()
         await sweeper.stop()
-        await queue.boss.offWork(DELIVERY_QUEUE_NAME, { id: workId, wait: true })
+        await dispatcher.stop()
         if (options.queue === undefined) await queue.stop()
         await sender.close()
         status.stopped()
