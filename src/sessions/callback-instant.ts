@@ -24,13 +24,21 @@ export interface CallbackInstant {
  * Chooses the instant of a start or close: FechaHora's when it was read and
  * lies after `after` (when given), no earlier than `leftForSence` and no
  * later than `receivedAt`, each bound widened by FECHA_HORA_SKEW_MS. Else
- * `receivedAt`.
+ * `receivedAt`, but never before `after`.
  */
 export function chooseCallbackInstant(
   fechaHora: Date | null,
   window: { leftForSence: Date; receivedAt: Date; after?: Date | null },
 ): CallbackInstant {
-  const received: CallbackInstant = { instant: window.receivedAt, source: 'received' }
+  // A start may take a FechaHora up to the skew ahead of its arrival, so a
+  // close received soon after it can arrive before that start's instant.
+  // The close then takes the start's instant, so that no session ends
+  // before it starts.
+  const fallback =
+    window.after != null && window.receivedAt.getTime() < window.after.getTime()
+      ? window.after
+      : window.receivedAt
+  const received: CallbackInstant = { instant: fallback, source: 'received' }
   if (fechaHora === null) return received
 
   const time = fechaHora.getTime()
