@@ -1,11 +1,10 @@
-// The gateway serves HEAD on the launch page's GET route by running the
-// GET handler, so a HEAD request to a startUrl runs the launch handler. It
-// sets the ticket's launchedAt and stores a launch_page_served event,
-// although a HEAD response has no body and sends no browser to SENCE. Link
-// checkers and proxies send HEAD requests. After one, the check that
-// rejects a callback for a ticket whose launch page was never served no
-// longer applies, and the start's FechaHora is trusted from 5 minutes
-// before the HEAD instead of before the student's real launch.
+// Link checkers and proxies send HEAD requests to a startUrl. Fastify
+// answers HEAD by running the GET handler unless told otherwise, which
+// would set the ticket's launchedAt and store a launch_page_served event
+// although no browser left for SENCE. The check that rejects a callback
+// for a ticket whose launch page was never served would then no longer
+// apply, and the start's FechaHora would be trusted from 5 minutes before
+// the HEAD instead of before the student's real launch.
 
 import t from 'tap'
 import { gatewayPath } from '../helpers/browser-flow.ts'

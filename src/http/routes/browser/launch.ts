@@ -18,9 +18,18 @@ export async function launchRoutes(app: FastifyInstance, services: GatewayServic
     new URL(senceBaseFor(settings, 'test')).origin,
   ]
 
+  // Link checkers and proxies send HEAD to the startUrl. Fastify answers
+  // HEAD by running the GET handler, which would mark the ticket launched
+  // and store a launch_page_served event although no browser left for
+  // SENCE. So HEAD gets its own route, which reads and changes nothing.
+  app.head('/go/:ticket', async (_request, reply) => {
+    return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send()
+  })
+
   app.get<{ Params: { ticket: string } }>(
     '/go/:ticket',
     {
+      exposeHeadRoute: false,
       helmet: {
         // The page's auto-submit script runs with this response's nonce.
         enableCSPNonces: true,
