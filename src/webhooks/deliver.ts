@@ -138,17 +138,18 @@ export function sendAttempts(
 
 /**
  * Gives up the leases of deliveries whose attempts were cut short without a
- * record, so that another worker may send them at once instead of after
- * the lease. Their attempts count for nothing.
+ * record, and makes them due at `dueAt`, so that another worker may send
+ * them then instead of after the lease. Their attempts count for nothing.
  */
 export async function releaseDeliveries(
   context: DeliveryContext,
   deliveries: readonly ClaimedDelivery[],
+  dueAt: Date,
 ): Promise<void> {
   for (const delivery of deliveries)
     await context.prisma.webhookDelivery.updateMany({
       where: { id: delivery.id, leaseToken: delivery.token },
-      data: { leaseToken: null, leaseExpiresAt: null },
+      data: { leaseToken: null, leaseExpiresAt: null, nextAttemptAt: dueAt },
     })
 }
 

@@ -49,6 +49,8 @@ export interface DispatcherOptions {
   pollingIntervalMs: number
   /** How long stop() lets the attempts in flight run before it cuts them short, in milliseconds. */
   stopGraceMs: number
+  /** The limit of one attempt (WEBHOOK_TIMEOUT_MS), in milliseconds. */
+  attemptTimeoutMs: number
 }
 
 export interface Dispatcher {
@@ -151,13 +153,16 @@ export function startDeliveryDispatcher(
 
   /**
    * Releases a delivery whose attempt stop() cut short, and leaves a job
-   * due now, so that another worker (or this one after a restart) sends it
-   * again without waiting for the lease.
+   * due one attempt timeout from now. Cutting the attempt closes only this
+   * side of the connection, and the receiver may still be handling it, so
+   * the next attempt waits until the cut one would have timed out anyway
+   * rather than for the whole lease.
    */
   const release = async (delivery: ClaimedDelivery, job: DeliveryJob) => {
     try {
-      await releaseDeliveries(context, [delivery])
-      await queue.reschedule(null, delivery, new Date())
+      const dueAt = new Date(Date.now() + options.attemptTimeoutMs)
+      await releaseDeliveries(context, [delivery], dueAt)
+      await queue.reschedule(null, delivery, dueAt)
       logger.warn(
         { deliveryId: delivery.id, endpointId: delivery.endpointId },
         'webhook attempt cut short as the worker stops; the delivery will be sent again',

@@ -153,6 +153,7 @@ export async function startWorker(
     maxRecordSize: MAX_RECORD_SIZE,
     pollingIntervalMs: (options.pollingIntervalSeconds ?? 1) * 1000,
     stopGraceMs: STOP_GRACE_MS,
+    attemptTimeoutMs: settings.webhookTimeoutMs,
   })
 
   // /readyz reports the worker stale when no sweep has finished for three intervals.
