@@ -19,30 +19,12 @@
 
 import { parse } from 'node-html-parser'
 import t, { type Test } from 'tap'
+import { advanceClock } from '../helpers/clock.ts'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts'
 import { startSession } from '../helpers/sessions.ts'
 
 /** The renewal interval of src/pages/static/widget.js. */
 const SCRIPT_RENEWAL_MS = 60_000
-
-/** Moves `new Date()` and `Date.now()` of this process forward by `offsetMs` until the test ends. */
-function advanceClock(t: Test, offsetMs: number): void {
-  const RealDate = Date
-  class ShiftedDate extends RealDate {
-    constructor(...args: unknown[]) {
-      if (args.length === 0) super(RealDate.now() + offsetMs)
-      else super(...(args as [string]))
-    }
-
-    static override now(): number {
-      return RealDate.now() + offsetMs
-    }
-  }
-  globalThis.Date = ShiftedDate as DateConstructor
-  t.teardown(() => {
-    globalThis.Date = RealDate
-  })
-}
 
 async function widgetToken(gateway: TestGateway, sessionId: string, ttlSeconds?: number) {
   const response = await gateway.app.inject({

@@ -5,12 +5,12 @@ import { freePort, startGatewayProcess, waitForOutput } from '../helpers/gateway
 import { nextTestRut, TEST_ENCRYPTION_KEYS } from '../helpers/gateway.ts'
 import { loginOverHttp } from '../helpers/http-login.ts'
 import { createTestDatabase } from '../helpers/test-database.ts'
+import { createOtecWithWebhook, recordStartedEvent } from '../helpers/webhook-events.ts'
 import { startWebhookReceiver } from '../helpers/webhook-receiver.ts'
 import { createLogger } from '../../src/logging/logger.ts'
 import { createOtec } from '../../src/otecs/create-otec.ts'
 import { createSecretBox } from '../../src/security/secret-box.ts'
 import { startDeliveryQueue } from '../../src/webhooks/delivery-queue.ts'
-import { recordWebhookEvent } from '../../src/webhooks/record-event.ts'
 
 async function setUp(t: Test, respond?: Parameters<typeof startWebhookReceiver>[1]) {
   const db = await createTestDatabase(t)
@@ -123,14 +123,7 @@ t.test('worker killed beside a slow receiver', async (t) => {
   // The slow receiver responds long after the attempt timeout.
   const slowReceiver = await startWebhookReceiver(t, () => ({ status: 200, delayMs: 60_000 }))
   const fastReceiver = await startWebhookReceiver(t, () => ({ status: 204 }))
-  const otecOf = async (webhookUrl: string) =>
-    createOtec(db.prisma, secrets, {
-      rut: nextTestRut(),
-      name: 'OTEC de prueba',
-      environment: 'test',
-      senceToken: '12345678-1234-1234-1234-123456789',
-      webhookUrl,
-    })
+  const otecOf = (webhookUrl: string) => createOtecWithWebhook(db.prisma, secrets, webhookUrl)
   const slowOtec = await otecOf(slowReceiver.url)
   const fastOtec = await otecOf(fastReceiver.url)
   fastReceiver.secrets = [fastOtec.webhookSecret as string]
@@ -141,14 +134,7 @@ t.test('worker killed beside a slow receiver', async (t) => {
     longestWaitSeconds: 60,
   })
   t.teardown(() => queue.stop())
-  const record = (otecId: string, n: number) =>
-    db.prisma.$transaction((tx) =>
-      recordWebhookEvent(
-        tx,
-        { otecId, sessionId: null, type: 'session.started', data: { n } },
-        queue,
-      ),
-    )
+  const record = (otecId: string, n: number) => recordStartedEvent(db.prisma, queue, otecId, n)
   // The slow OTEC's events are spread among the fast one's, as in a busy gateway.
   const FAST_EVENTS = 60
   const SLOW_EVENTS = 6

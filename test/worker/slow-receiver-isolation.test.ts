@@ -15,14 +15,13 @@
 // The limit below is one attempt timeout.
 
 import t from 'tap'
-import { createOtec } from '../../src/otecs/create-otec.ts'
 import { createSecretBox } from '../../src/security/secret-box.ts'
 import { startDeliveryQueue } from '../../src/webhooks/delivery-queue.ts'
-import { recordWebhookEvent } from '../../src/webhooks/record-event.ts'
 import { createLogger } from '../../src/logging/logger.ts'
 import { startGatewayProcess, waitForOutput } from '../helpers/gateway-process.ts'
-import { nextTestRut, TEST_ENCRYPTION_KEYS } from '../helpers/gateway.ts'
+import { TEST_ENCRYPTION_KEYS } from '../helpers/gateway.ts'
 import { createTestDatabase } from '../helpers/test-database.ts'
+import { createOtecWithWebhook, recordStartedEvent } from '../helpers/webhook-events.ts'
 import { startWebhookReceiver } from '../helpers/webhook-receiver.ts'
 
 const EVENTS_OF_B = 400
@@ -39,14 +38,7 @@ t.test('dead receiver of one OTEC', async (t) => {
     delayMs: TIMEOUT_MS * 2,
   }))
   const liveReceiver = await startWebhookReceiver(t, () => ({ status: 204 }))
-  const otecOf = async (webhookUrl: string) =>
-    createOtec(db.prisma, secrets, {
-      rut: nextTestRut(),
-      name: 'OTEC de prueba',
-      environment: 'test',
-      senceToken: '12345678-1234-1234-1234-123456789',
-      webhookUrl,
-    })
+  const otecOf = (webhookUrl: string) => createOtecWithWebhook(db.prisma, secrets, webhookUrl)
   const otecA = await otecOf(deadReceiver.url)
   const otecB = await otecOf(liveReceiver.url)
   liveReceiver.secrets = [otecB.webhookSecret as string]
@@ -57,14 +49,7 @@ t.test('dead receiver of one OTEC', async (t) => {
     longestWaitSeconds: 60,
   })
   t.teardown(() => queue.stop())
-  const record = (otecId: string, n: number) =>
-    db.prisma.$transaction((tx) =>
-      recordWebhookEvent(
-        tx,
-        { otecId, sessionId: null, type: 'session.started', data: { n } },
-        queue,
-      ),
-    )
+  const record = (otecId: string, n: number) => recordStartedEvent(db.prisma, queue, otecId, n)
   for (let i = 0; i < EVENTS_OF_B; i += 1) {
     if (i % ONE_OF_A_EVERY === 0) await record(otecA.otec.id, i)
     await record(otecB.otec.id, i)
