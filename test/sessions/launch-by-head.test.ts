@@ -1,5 +1,5 @@
 // Link checkers and proxies send HEAD requests to a startUrl. Fastify
-// answers HEAD by running the GET handler unless told otherwise, which
+// handles HEAD by running the GET handler unless the route turns that off, which
 // would set the ticket's launchedAt and store a launch_page_served event
 // although no browser left for SENCE. The check that rejects a callback
 // for a ticket whose launch page was never served would then no longer

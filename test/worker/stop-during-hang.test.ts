@@ -4,7 +4,7 @@
 // (writing the attendance). So the delivery is released due one attempt
 // timeout later, not at once: the next worker sends the same webhook-id
 // only after the cut attempt would have timed out anyway, and the receiver
-// never sees two requests of one webhook at the same time, on a deploy as
+// never receives two requests of one webhook at the same time, on a deploy as
 // when a worker dies.
 
 import t from 'tap'

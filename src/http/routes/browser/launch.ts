@@ -18,7 +18,7 @@ export async function launchRoutes(app: FastifyInstance, services: GatewayServic
     new URL(senceBaseFor(settings, 'test')).origin,
   ]
 
-  // Link checkers and proxies send HEAD to the startUrl. Fastify answers
+  // Link checkers and proxies send HEAD to the startUrl. Fastify handles
   // HEAD by running the GET handler, which would mark the ticket launched
   // and store a launch_page_served event although no browser left for
   // SENCE. So HEAD gets its own route, which reads and changes nothing.
